@@ -1,0 +1,29 @@
+/* app.h: what both programs set up from the configuration: the store and the ingest pipeline. */
+#ifndef PD_APP_H
+#define PD_APP_H
+
+#include "config/conf.h"
+#include "store/store.h"
+#include "ingest/ingest.h"
+#include "source/maildir.h"
+
+typedef struct {
+	pd_config *cfg;
+	pd_store *store;
+	pd_ingest *ingest;
+} pd_app;
+
+/* Load the config (path NULL: the default one) and report each problem on
+ * stderr; NULL if it is not valid. */
+pd_config *pd_app_load_config(const char *path);
+
+/* Open the store and the pipeline that the config describes. The app owns
+ * cfg from here on, whether or not this succeeds; pd_app_close frees it. */
+gboolean pd_app_open(pd_app *app, pd_config *cfg, GError **error);
+void pd_app_close(pd_app *app);
+
+/* The sources declared in the config, as Maildir descriptions (names and
+ * paths owned by the returned array). */
+GPtrArray *pd_app_maildir_sources(const pd_config *cfg);
+
+#endif

@@ -1,0 +1,453 @@
+/* ingest.c: the pipeline for a batch: stage and hash, parse, make durable, commit, report. */
+#include "config.h"
+#include "ingest.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+struct pd_ingest {
+	pd_store *store;
+	pd_ingest_options opts;
+	char *default_queue;
+};
+
+/* What the pipeline knows of one item between parsing and the commit. */
+typedef struct {
+	pd_ingest_item *item;
+	int spool_idx;
+	pd_message *msg;
+	pd_cause cause;
+	char *reason;
+	char *keys[3];            /* dedupe keys, NULL-terminated */
+	guint64 release_of;       /* quarantine entry being released, or 0 */
+} work;
+
+const char *
+pd_ingest_outcome_name(pd_ingest_outcome o)
+{
+	static const char *const names[] = { "pending", "created", "duplicate", "quarantined", "skipped" };
+	return o < G_N_ELEMENTS(names) ? names[o] : "?";
+}
+
+pd_ingest *
+pd_ingest_new(pd_store *store, const pd_ingest_options *opts)
+{
+	pd_ingest *ing = g_new0(pd_ingest, 1);
+	ing->store = store;
+	ing->opts = *opts;
+	ing->default_queue = g_strdup(opts->default_queue != NULL ? opts->default_queue : "general");
+	ing->opts.default_queue = ing->default_queue;
+	return ing;
+}
+
+void
+pd_ingest_free(pd_ingest **ingest)
+{
+	if (*ingest == NULL)
+		return;
+	g_free((*ingest)->default_queue);
+	g_clear_pointer(ingest, g_free);
+}
+
+void
+pd_ingest_item_clear(pd_ingest_item *item)
+{
+	g_clear_pointer(&item->summary, g_free);
+}
+
+static void
+work_clear(work *w)
+{
+	pd_message_free(&w->msg);
+	g_free(w->reason);
+	for (int i = 0; i < 2; i++)
+		g_free(w->keys[i]);
+}
+
+/* ---- before the transaction ---- */
+
+/* The content key: a mail delivered twice (two aliases, an MTA retry) differs
+ * only in the trace headers on top, so the key is the Message-ID plus a hash
+ * of everything after the header block; without a Message-ID, the raw bytes. */
+static char *
+content_key(const char *raw, gsize len, const pd_message *msg, const char *sha256)
+{
+	if (msg == NULL || msg->message_id == NULL)
+		return g_strdup_printf("raw:%s", sha256);
+	const char *body = g_strstr_len(raw, (gssize)len, "\n\n");
+	const char *crlf = g_strstr_len(raw, (gssize)len, "\r\n\r\n");
+	if (body == NULL || (crlf != NULL && crlf < body))
+		body = crlf;
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sum, (const guchar *)msg->message_id, (gssize)strlen(msg->message_id) + 1);
+	if (body != NULL)
+		g_checksum_update(sum, (const guchar *)body, (gssize)(len - (gsize)(body - raw)));
+	char *key = g_strdup_printf("mid:%s", g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return key;
+}
+
+/* Stage the item's bytes in the spool; -1 with error if they cannot be read. */
+static int
+stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
+{
+	if (item->path == NULL)
+		return pd_spool_stage_fd(batch, item->fd, error);
+	int fd = open(item->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pd_set_errno_error(error, errno, "open", item->path);
+		if (errno == ENOENT)
+			(*error)->code = PD_ERROR_NOT_FOUND;
+		return -1;
+	}
+	int idx = pd_spool_stage_fd(batch, fd, error);
+	close(fd);
+	return idx;
+}
+
+/* Parse the staged bytes (mapped, not copied) unless they are over the size
+ * limit, which is checked on the size alone. */
+static void
+parse_staged(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *limits)
+{
+	guint64 size = pd_spool_item_size(batch, w->spool_idx);
+	const char *sha = pd_spool_item_sha256(batch, w->spool_idx);
+	w->item->size = size;
+	if (limits->max_message_size != 0 && size > limits->max_message_size) {
+		w->msg = pd_message_parse("", 0, limits, &w->cause, &w->reason);
+		w->cause = PD_CAUSE_TOO_LARGE;
+		g_free(w->reason);
+		w->reason = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, the limit is %"
+		                            G_GUINT64_FORMAT " (limits.max_message_size)",
+		                            size, limits->max_message_size);
+		w->keys[1] = g_strdup_printf("raw:%s", sha);
+		return;
+	}
+	GError *e = NULL;
+	GMappedFile *map = size > 0 ? g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, &e) : NULL;
+	const char *raw = map != NULL ? g_mapped_file_get_contents(map) : "";
+	gsize len = map != NULL ? g_mapped_file_get_length(map) : 0;
+	if (e != NULL) {
+		/* We wrote that file a moment ago: this is the disk failing. */
+		w->cause = PD_CAUSE_UNPARSABLE;
+		w->reason = g_strdup_printf("cannot read the spooled copy: %s", e->message);
+		g_error_free(e);
+	} else
+		w->msg = pd_message_parse(raw, len, limits, &w->cause, &w->reason);
+	w->keys[1] = content_key(raw, len, w->msg, sha);
+	if (map != NULL)
+		g_mapped_file_unref(map);
+}
+
+static gboolean
+prepare(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *limits, GError **error)
+{
+	w->item->started = w->item->started != 0 ? w->item->started : g_get_monotonic_time();
+	w->spool_idx = stage(batch, w->item, error);
+	if (w->spool_idx < 0)
+		return FALSE;
+	if (w->item->source_key != NULL)
+		w->keys[0] = g_strdup_printf("src:%s:%s", w->item->source, w->item->source_key);
+	parse_staged(ing, batch, w, limits);
+	/* Keys in order of precedence, with no hole: the source identity first. */
+	if (w->keys[0] == NULL) {
+		w->keys[0] = w->keys[1];
+		w->keys[1] = NULL;
+	}
+	return TRUE;
+}
+
+/* ---- inside the transaction ---- */
+
+typedef struct {
+	pd_ingest *ing;
+	pd_spool_batch *batch;
+	work *works;
+	guint n;
+} txn_ctx;
+
+static gboolean
+find_duplicate(pd_txn *txn, work *w, GError **error)
+{
+	for (int i = 0; w->keys[i] != NULL; i++) {
+		GVariant *v = NULL;
+		GError *e = NULL;
+		if (!pd_dedupe_lookup(txn, w->keys[i], &v, &e)) {
+			if (e != NULL) {
+				g_propagate_error(error, e);
+				return FALSE;
+			}
+			continue;
+		}
+		w->item->outcome = PD_INGEST_DUPLICATE;
+		g_variant_lookup(v, "ticket", "t", &w->item->ticket);
+		g_variant_lookup(v, "quarantine", "t", &w->item->quarantine);
+		g_variant_unref(v);
+		return TRUE;
+	}
+	return TRUE;
+}
+
+static gboolean
+put_keys(pd_txn *txn, work *w, GVariant *value, GError **error)
+{
+	g_variant_ref_sink(value);
+	gboolean ok = TRUE;
+	for (int i = 0; ok && w->keys[i] != NULL; i++)
+		ok = pd_dedupe_put(txn, w->keys[i], value, error);
+	g_variant_unref(value);
+	return ok;
+}
+
+static GVariant *
+message_event_data(txn_ctx *c, work *w)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "message", pd_message_to_variant(w->msg));
+	g_variant_builder_add(&b, "{sv}", "spool",
+	                      g_variant_new_string(pd_spool_item_relpath(c->batch, w->spool_idx)));
+	g_variant_builder_add(&b, "{sv}", "source", g_variant_new_string(w->item->source));
+	if (w->item->source_key != NULL)
+		g_variant_builder_add(&b, "{sv}", "source_key", g_variant_new_string(w->item->source_key));
+	return g_variant_builder_end(&b);
+}
+
+static gboolean
+create_ticket(pd_txn *txn, txn_ctx *c, work *w, GError **error)
+{
+	pd_ticket *t = pd_ticket_new();
+	t->status = g_strdup("new");
+	t->subject = g_strdup(*w->msg->subject != '\0' ? w->msg->subject : "(no subject)");
+	t->requester = g_utf8_strdown(w->msg->from->addr, -1);
+	t->requester_name = g_strdup(w->msg->from->name);
+	t->queue = g_strdup(w->item->queue != NULL ? w->item->queue : c->ing->default_queue);
+	t->priority = g_strdup("normal");
+	t->source = g_strdup(w->item->source);
+	t->created = t->updated = pd_now_usec();
+	guint32 seq = 0;
+	gboolean ok = pd_ticket_create(txn, t, error) &&
+	              pd_event_append(txn, t, "created", t->requester, message_event_data(c, w), &seq, error) &&
+	              pd_ticket_put(txn, t, error) &&
+	              (w->msg->message_id == NULL || pd_msgid_put(txn, w->msg->message_id, t->id, seq, error)) &&
+	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", t->id, seq), error);
+	if (ok) {
+		w->item->outcome = PD_INGEST_CREATED;
+		w->item->ticket = t->id;
+	}
+	pd_ticket_free(&t);
+	return ok;
+}
+
+static gboolean
+quarantine(pd_txn *txn, txn_ctx *c, work *w, GError **error)
+{
+	pd_quarantine *q = pd_quarantine_new();
+	q->cause = g_strdup(pd_cause_name(w->cause));
+	q->reason = g_strdup(w->reason != NULL ? w->reason : pd_cause_name(w->cause));
+	q->spool = g_strdup(pd_spool_item_relpath(c->batch, w->spool_idx));
+	q->time = pd_now_usec();
+	q->source = g_strdup(w->item->source);
+	q->size = w->item->size;
+	if (w->msg != NULL) {
+		q->subject = *w->msg->subject != '\0' ? g_strdup(w->msg->subject) : NULL;
+		q->from = w->msg->from != NULL ? g_strdup(w->msg->from->addr) : NULL;
+	}
+	q->keys = g_strdupv(w->keys);
+	gboolean ok = pd_quarantine_add(txn, q, error) &&
+	              put_keys(txn, w, g_variant_new_parsed("{'quarantine': <%t>}", q->id), error);
+	if (ok) {
+		w->item->outcome = PD_INGEST_QUARANTINED;
+		w->item->quarantine = q->id;
+	}
+	pd_quarantine_free(&q);
+	return ok;
+}
+
+/* A released message: its quarantine entry and keys go in the same
+ * transaction that gives it its new outcome, so a crash loses neither. */
+static gboolean
+forget_quarantined(pd_txn *txn, guint64 id, GError **error)
+{
+	pd_quarantine *q = pd_quarantine_get(txn, id, error);
+	gboolean ok = q != NULL;
+	for (int i = 0; ok && q->keys[i] != NULL; i++)
+		ok = pd_dedupe_delete(txn, q->keys[i], error);
+	ok = ok && pd_quarantine_delete(txn, id, error);
+	pd_quarantine_free(&q);
+	return ok;
+}
+
+static gboolean
+commit_one(pd_txn *txn, txn_ctx *c, work *w, GError **error)
+{
+	if (w->spool_idx < 0)
+		return TRUE;
+	if (w->release_of != 0 ? !forget_quarantined(txn, w->release_of, error)
+	                       : !find_duplicate(txn, w, error))
+		return FALSE;
+	if (w->item->outcome == PD_INGEST_DUPLICATE)
+		return TRUE;
+	if (w->cause != PD_CAUSE_NONE)
+		return quarantine(txn, c, w, error);
+	return create_ticket(txn, c, w, error);
+}
+
+static gboolean
+commit_all(pd_txn *txn, gpointer data, GError **error)
+{
+	txn_ctx *c = data;
+	/* A retry after a deadlock starts from a clean slate. */
+	for (guint i = 0; i < c->n; i++) {
+		pd_ingest_item *it = c->works[i].item;
+		if (c->works[i].spool_idx >= 0) {
+			it->outcome = PD_INGEST_PENDING;
+			it->ticket = it->quarantine = 0;
+		}
+	}
+	for (guint i = 0; i < c->n; i++)
+		if (!commit_one(txn, c, &c->works[i], error))
+			return FALSE;
+	return TRUE;
+}
+
+/* ---- reporting ---- */
+
+static char *
+summarize(const work *w)
+{
+	const pd_ingest_item *it = w->item;
+	const char *mid = w->msg != NULL && w->msg->message_id != NULL ? w->msg->message_id : "(no message-id)";
+	char *size = pd_format_size(it->size);
+	char *what;
+	switch (it->outcome) {
+	case PD_INGEST_CREATED:
+		what = g_strdup_printf("ticket #%" G_GUINT64_FORMAT " created for %s", it->ticket,
+		                       w->msg->from->addr);
+		break;
+	case PD_INGEST_DUPLICATE:
+		what = it->ticket != 0 ? g_strdup_printf("duplicate of ticket #%" G_GUINT64_FORMAT ", nothing to do", it->ticket)
+		                       : g_strdup_printf("duplicate of quarantine entry %" G_GUINT64_FORMAT ", nothing to do", it->quarantine);
+		break;
+	case PD_INGEST_QUARANTINED:
+		what = g_strdup_printf("quarantined as %" G_GUINT64_FORMAT ": %s: %s", it->quarantine,
+		                       pd_cause_name(w->cause), w->reason);
+		break;
+	default:
+		what = g_strdup(pd_ingest_outcome_name(it->outcome));
+	}
+	char *line = g_strdup_printf("<%s>: %s (%s %s, %s, %.1f ms)", mid, what, it->source,
+	                             it->source_key != NULL ? it->source_key : "-", size,
+	                             (it->finished - it->started) / 1000.0);
+	g_free(what);
+	g_free(size);
+	return line;
+}
+
+/* ---- the batch ---- */
+
+static pd_result
+run_works(pd_ingest *ing, work *works, guint n, const pd_parse_limits *limits, GError **error)
+{
+	pd_spool_batch *batch = pd_spool_batch_new(pd_store_spool(ing->store));
+	pd_result res = PD_DEFER;
+	for (guint i = 0; i < n; i++) {
+		GError *e = NULL;
+		if (prepare(ing, batch, &works[i], limits, &e))
+			continue;
+		/* A message another reader took away is no loss; anything else
+		 * (disk full, unreadable file) defers the whole batch. */
+		if (e->code != PD_ERROR_NOT_FOUND) {
+			g_propagate_error(error, e);
+			goto out;
+		}
+		works[i].item->outcome = PD_INGEST_SKIPPED;
+		g_error_free(e);
+	}
+	txn_ctx c = { ing, batch, works, n };
+	if (!pd_spool_batch_commit(batch, error) || !pd_store_run(ing->store, commit_all, &c, error))
+		goto out;
+	gint64 now = g_get_monotonic_time();
+	for (guint i = 0; i < n; i++) {
+		works[i].item->finished = now;
+		g_free(works[i].item->summary);
+		works[i].item->summary = summarize(&works[i]);
+	}
+	res = PD_OK;
+out:
+	pd_spool_batch_free(&batch);
+	return res;
+}
+
+pd_result
+pd_ingest_run(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
+{
+	work *works = g_new0(work, n);
+	for (guint i = 0; i < n; i++) {
+		works[i].item = &items[i];
+		works[i].spool_idx = -1;
+		items[i].outcome = PD_INGEST_PENDING;
+	}
+	pd_result res = run_works(ing, works, n, &ing->opts.limits, error);
+	for (guint i = 0; i < n; i++)
+		work_clear(&works[i]);
+	g_free(works);
+	return res;
+}
+
+typedef struct {
+	guint64 id;
+	pd_quarantine *q;
+} get_ctx;
+
+static gboolean
+get_quarantine(pd_txn *txn, gpointer data, GError **error)
+{
+	get_ctx *c = data;
+	pd_quarantine_free(&c->q);
+	c->q = pd_quarantine_get(txn, c->id, error);
+	return c->q != NULL;
+}
+
+/* The source identity the quarantined mail had, so its keys come back the same. */
+static char *
+source_key_of(const pd_quarantine *q)
+{
+	char *prefix = g_strdup_printf("src:%s:", q->source != NULL ? q->source : "");
+	char *found = NULL;
+	for (int i = 0; found == NULL && q->keys[i] != NULL; i++)
+		if (g_str_has_prefix(q->keys[i], prefix))
+			found = g_strdup(q->keys[i] + strlen(prefix));
+	g_free(prefix);
+	return found;
+}
+
+pd_result
+pd_ingest_release(pd_ingest *ing, guint64 id, pd_ingest_item *result, GError **error)
+{
+	get_ctx c = { id, NULL };
+	if (!pd_store_run(ing->store, get_quarantine, &c, error))
+		return (*error)->code == PD_ERROR_NOT_FOUND ? PD_REJECT : PD_DEFER;
+	char *path = pd_spool_path(pd_store_spool(ing->store), c.q->spool);
+	char *source_key = source_key_of(c.q);
+	pd_parse_limits limits = ing->opts.limits;
+	/* Releasing a message held for its size is the admin saying it is fine. */
+	if (g_strcmp0(c.q->cause, pd_cause_name(PD_CAUSE_TOO_LARGE)) == 0)
+		limits.max_message_size = 0;
+	memset(result, 0, sizeof *result);
+	result->path = path;
+	result->fd = -1;
+	result->source = c.q->source != NULL ? c.q->source : "release";
+	result->source_key = source_key;
+	work w = { .item = result, .spool_idx = -1, .release_of = id };
+	pd_result res = run_works(ing, &w, 1, &limits, error);
+	result->path = result->source = result->source_key = NULL;
+	work_clear(&w);
+	g_free(path);
+	g_free(source_key);
+	pd_quarantine_free(&c.q);
+	return res;
+}

@@ -1,0 +1,620 @@
+/* records.c: the store's records (tickets, events, dedupe keys, quarantine) and their encoding. */
+#include "config.h"
+#include "store-private.h"
+#include "pd.h"
+
+#include <string.h>
+
+/* ---- codec and raw access ---- */
+
+void
+pd_key_u64(guint8 out[8], guint64 v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (guint8)(v & 0xff);
+}
+
+guint64
+pd_key_u64_read(const guint8 *in)
+{
+	guint64 v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | in[i];
+	return v;
+}
+
+void *
+pd_record_encode(GVariant *dict, gsize *len_r)
+{
+	g_variant_ref_sink(dict);
+	/* Serialized through GBytes: g_variant_store() wants aligned memory, and
+	 * buf + 1 is not. */
+	GBytes *bytes = g_variant_get_data_as_bytes(dict);
+	gsize n;
+	const guint8 *data = g_bytes_get_data(bytes, &n);
+	guint8 *buf = g_malloc(n + 1);
+	buf[0] = PD_RECORD_VERSION;
+	memcpy(buf + 1, data, n);
+	g_bytes_unref(bytes);
+	g_variant_unref(dict);
+	*len_r = n + 1;
+	return buf;
+}
+
+GVariant *
+pd_record_decode(const void *data, gsize len)
+{
+	const guint8 *p = data;
+	if (len < 1 || p[0] == 0 || p[0] > PD_RECORD_VERSION)
+		return NULL;
+	/* Not trusted: a damaged page must give an empty or partial dict, not a crash. */
+	GBytes *bytes = g_bytes_new(p + 1, len - 1);
+	GVariant *v = g_variant_new_from_bytes(G_VARIANT_TYPE_VARDICT, bytes, FALSE);
+	g_bytes_unref(bytes);
+	return g_variant_ref_sink(v);
+}
+
+gboolean
+pd_db_get(pd_txn *txn, pd_db_id id, const void *key, gsize klen, gboolean rmw,
+          GVariant **value_r, GError **error)
+{
+	DB *db = txn->store->db[id];
+	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
+	DBT d = { .flags = DB_DBT_MALLOC };
+	*value_r = NULL;
+	int rc = db->get(db, txn->txn, &k, &d, rmw ? DB_RMW : 0);
+	if (rc == DB_NOTFOUND)
+		return TRUE;
+	if (!pd_db_check(txn, rc, "get", error))
+		return FALSE;
+	*value_r = pd_record_decode(d.data, d.size);
+	free(d.data);
+	if (*value_r == NULL)
+		return pd_db_check(txn, DB_VERIFY_BAD, "decode record", error);
+	return TRUE;
+}
+
+gboolean
+pd_db_put(pd_txn *txn, pd_db_id id, const void *key, gsize klen, GVariant *value,
+          guint32 flags, GError **error)
+{
+	DB *db = txn->store->db[id];
+	gsize n;
+	void *buf = pd_record_encode(value, &n);
+	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
+	DBT d = { .data = buf, .size = (u_int32_t)n };
+	int rc = db->put(db, txn->txn, &k, &d, flags);
+	g_free(buf);
+	return pd_db_check(txn, rc, "put", error);
+}
+
+gboolean
+pd_db_del(pd_txn *txn, pd_db_id id, const void *key, gsize klen, GError **error)
+{
+	DB *db = txn->store->db[id];
+	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
+	int rc = db->del(db, txn->txn, &k, 0);
+	if (rc == DB_NOTFOUND)
+		return TRUE;
+	return pd_db_check(txn, rc, "delete", error);
+}
+
+/* ---- small a{sv} helpers ---- */
+
+static char *
+dict_str(GVariant *d, const char *key)
+{
+	const char *s = NULL;
+	return g_variant_lookup(d, key, "&s", &s) ? g_strdup(s) : NULL;
+}
+
+static gint64
+dict_i64(GVariant *d, const char *key)
+{
+	gint64 v = 0;
+	g_variant_lookup(d, key, "x", &v);
+	return v;
+}
+
+static guint64
+dict_u64(GVariant *d, const char *key)
+{
+	guint64 v = 0;
+	g_variant_lookup(d, key, "t", &v);
+	return v;
+}
+
+static void
+add_str(GVariantBuilder *b, const char *key, const char *value)
+{
+	if (value != NULL)
+		g_variant_builder_add(b, "{sv}", key, g_variant_new_string(value));
+}
+
+static gboolean
+not_found(GError **error, const char *what, guint64 id)
+{
+	g_set_error(error, PD_ERROR, PD_ERROR_NOT_FOUND, "no %s %" G_GUINT64_FORMAT, what, id);
+	return FALSE;
+}
+
+/* ---- tickets ---- */
+
+static const char *const ticket_keys[] = {
+	"id", "status", "subject", "requester", "requester_name", "queue", "priority",
+	"source", "created", "updated", "nevents", NULL
+};
+
+pd_ticket *
+pd_ticket_new(void)
+{
+	return g_new0(pd_ticket, 1);
+}
+
+void
+pd_ticket_free(pd_ticket **ticket)
+{
+	pd_ticket *t = *ticket;
+	if (t == NULL)
+		return;
+	g_free(t->status);
+	g_free(t->subject);
+	g_free(t->requester);
+	g_free(t->requester_name);
+	g_free(t->queue);
+	g_free(t->priority);
+	g_free(t->source);
+	if (t->extra != NULL)
+		g_variant_unref(t->extra);
+	g_clear_pointer(ticket, g_free);
+}
+
+GVariant *
+pd_ticket_to_variant(const pd_ticket *t)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint64(t->id));
+	add_str(&b, "status", t->status);
+	add_str(&b, "subject", t->subject);
+	add_str(&b, "requester", t->requester);
+	add_str(&b, "requester_name", t->requester_name);
+	add_str(&b, "queue", t->queue);
+	add_str(&b, "priority", t->priority);
+	add_str(&b, "source", t->source);
+	g_variant_builder_add(&b, "{sv}", "created", g_variant_new_int64(t->created));
+	g_variant_builder_add(&b, "{sv}", "updated", g_variant_new_int64(t->updated));
+	g_variant_builder_add(&b, "{sv}", "nevents", g_variant_new_uint32(t->nevents));
+	if (t->extra != NULL) {
+		GVariantIter it;
+		const char *k;
+		GVariant *v;
+		g_variant_iter_init(&it, t->extra);
+		while (g_variant_iter_next(&it, "{&sv}", &k, &v)) {
+			if (!g_strv_contains(ticket_keys, k))
+				g_variant_builder_add(&b, "{sv}", k, v);
+			g_variant_unref(v);
+		}
+	}
+	return g_variant_builder_end(&b);
+}
+
+static pd_ticket *
+ticket_from_variant(GVariant *d)
+{
+	pd_ticket *t = pd_ticket_new();
+	t->id = dict_u64(d, "id");
+	t->status = dict_str(d, "status");
+	t->subject = dict_str(d, "subject");
+	t->requester = dict_str(d, "requester");
+	t->requester_name = dict_str(d, "requester_name");
+	t->queue = dict_str(d, "queue");
+	t->priority = dict_str(d, "priority");
+	t->source = dict_str(d, "source");
+	t->created = dict_i64(d, "created");
+	t->updated = dict_i64(d, "updated");
+	g_variant_lookup(d, "nevents", "u", &t->nevents);
+	t->extra = g_variant_ref(d);
+	return t;
+}
+
+gboolean
+pd_ticket_put(pd_txn *txn, const pd_ticket *t, GError **error)
+{
+	guint8 key[8];
+	pd_key_u64(key, t->id);
+	return pd_db_put(txn, DB_TICKETS, key, 8, pd_ticket_to_variant(t), 0, error);
+}
+
+gboolean
+pd_ticket_create(pd_txn *txn, pd_ticket *t, GError **error)
+{
+	if (!pd_db_next_id(txn, txn->store->seq_ticket, &t->id, error))
+		return FALSE;
+	return pd_ticket_put(txn, t, error);
+}
+
+pd_ticket *
+pd_ticket_get(pd_txn *txn, guint64 id, gboolean for_update, GError **error)
+{
+	guint8 key[8];
+	GVariant *d;
+	pd_key_u64(key, id);
+	if (!pd_db_get(txn, DB_TICKETS, key, 8, for_update, &d, error))
+		return NULL;
+	if (d == NULL) {
+		not_found(error, "ticket", id);
+		return NULL;
+	}
+	pd_ticket *t = ticket_from_variant(d);
+	g_variant_unref(d);
+	return t;
+}
+
+/* Walk a cursor: over the whole primary, or the duplicates of one secondary key. */
+static gboolean
+walk_tickets(pd_txn *txn, pd_db_id index, const char *ikey, pd_ticket_visit visit,
+             gpointer data, GError **error)
+{
+	DB *db = txn->store->db[index];
+	DBC *c;
+	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
+	if (!pd_db_check(txn, rc, "cursor", error))
+		return FALSE;
+	DBT k = { .flags = DB_DBT_REALLOC }, pk = { .flags = DB_DBT_REALLOC };
+	DBT d = { .flags = DB_DBT_REALLOC };
+	u_int32_t op = DB_FIRST;
+	if (ikey != NULL) {
+		k.data = g_strdup(ikey);
+		k.size = (u_int32_t)strlen(ikey);
+		op = DB_SET;
+	}
+	gboolean go_on = TRUE;
+	while (go_on) {
+		rc = ikey != NULL ? c->pget(c, &k, &pk, &d, op) : c->get(c, &k, &d, op);
+		if (rc != 0)
+			break;
+		op = ikey != NULL ? DB_NEXT_DUP : DB_NEXT;
+		GVariant *rec = pd_record_decode(d.data, d.size);
+		if (rec == NULL)
+			continue;
+		pd_ticket *t = ticket_from_variant(rec);
+		g_variant_unref(rec);
+		go_on = visit(t, data);
+		pd_ticket_free(&t);
+	}
+	c->close(c);
+	free(k.data);
+	free(pk.data);
+	free(d.data);
+	return rc == DB_NOTFOUND || rc == 0 ? TRUE : pd_db_check(txn, rc, "walk tickets", error);
+}
+
+typedef struct {
+	const char *requester;
+	pd_ticket_visit visit;
+	gpointer data;
+} filter_ctx;
+
+static gboolean
+filter_requester(const pd_ticket *t, gpointer p)
+{
+	filter_ctx *f = p;
+	if (g_strcmp0(t->requester, f->requester) != 0)
+		return TRUE;
+	return f->visit(t, f->data);
+}
+
+gboolean
+pd_tickets_foreach(pd_txn *txn, const char *status, const char *requester,
+                   pd_ticket_visit visit, gpointer data, GError **error)
+{
+	char *req = requester != NULL ? g_utf8_strdown(requester, -1) : NULL;
+	gboolean ok;
+	if (status != NULL && req != NULL) {
+		filter_ctx f = { req, visit, data };
+		ok = walk_tickets(txn, DB_BY_STATUS, status, filter_requester, &f, error);
+	} else if (status != NULL)
+		ok = walk_tickets(txn, DB_BY_STATUS, status, visit, data, error);
+	else if (req != NULL)
+		ok = walk_tickets(txn, DB_BY_REQUESTER, req, visit, data, error);
+	else
+		ok = walk_tickets(txn, DB_TICKETS, NULL, visit, data, error);
+	g_free(req);
+	return ok;
+}
+
+/* ---- events ---- */
+
+void
+pd_event_free(pd_event **event)
+{
+	pd_event *e = *event;
+	if (e == NULL)
+		return;
+	g_free(e->type);
+	g_free(e->actor);
+	if (e->data != NULL)
+		g_variant_unref(e->data);
+	g_clear_pointer(event, g_free);
+}
+
+static void
+event_key(guint8 key[12], guint64 ticket, guint32 seq)
+{
+	pd_key_u64(key, ticket);
+	key[8] = (guint8)(seq >> 24);
+	key[9] = (guint8)(seq >> 16);
+	key[10] = (guint8)(seq >> 8);
+	key[11] = (guint8)seq;
+}
+
+gboolean
+pd_event_append(pd_txn *txn, pd_ticket *t, const char *type, const char *actor,
+                GVariant *data, guint32 *seq_r, GError **error)
+{
+	gint64 now = pd_now_usec();
+	guint32 seq = t->nevents + 1;
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	add_str(&b, "type", type);
+	add_str(&b, "actor", actor);
+	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(now));
+	if (data != NULL)
+		g_variant_builder_add(&b, "{sv}", "data", data);
+	guint8 key[12];
+	event_key(key, t->id, seq);
+	if (!pd_db_put(txn, DB_EVENTS, key, 12, g_variant_builder_end(&b), 0, error))
+		return FALSE;
+	t->nevents = seq;
+	t->updated = now;
+	if (seq_r != NULL)
+		*seq_r = seq;
+	return TRUE;
+}
+
+static pd_event *
+event_from_record(const guint8 *key, GVariant *rec)
+{
+	pd_event *e = g_new0(pd_event, 1);
+	e->ticket = pd_key_u64_read(key);
+	e->seq = ((guint32)key[8] << 24) | ((guint32)key[9] << 16) | ((guint32)key[10] << 8) | key[11];
+	e->type = dict_str(rec, "type");
+	e->actor = dict_str(rec, "actor");
+	e->time = dict_i64(rec, "time");
+	e->data = g_variant_lookup_value(rec, "data", G_VARIANT_TYPE_VARDICT);
+	return e;
+}
+
+static void
+event_free_func(gpointer p)
+{
+	pd_event *e = p;
+	pd_event_free(&e);
+}
+
+GPtrArray *
+pd_events_list(pd_txn *txn, guint64 ticket, GError **error)
+{
+	DB *db = txn->store->db[DB_EVENTS];
+	DBC *c;
+	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
+	if (!pd_db_check(txn, rc, "cursor", error))
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(event_free_func);
+	guint8 start[12];
+	event_key(start, ticket, 0);
+	DBT k = { .data = g_memdup2(start, 12), .size = 12, .flags = DB_DBT_REALLOC };
+	DBT d = { .flags = DB_DBT_REALLOC };
+	for (rc = c->get(c, &k, &d, DB_SET_RANGE); rc == 0; rc = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != 12 || pd_key_u64_read(k.data) != ticket)
+			break;
+		GVariant *rec = pd_record_decode(d.data, d.size);
+		if (rec == NULL)
+			continue;
+		g_ptr_array_add(out, event_from_record(k.data, rec));
+		g_variant_unref(rec);
+	}
+	c->close(c);
+	free(k.data);
+	free(d.data);
+	if (rc != 0 && rc != DB_NOTFOUND) {
+		g_ptr_array_unref(out);
+		pd_db_check(txn, rc, "list events", error);
+		return NULL;
+	}
+	return out;
+}
+
+GVariant *
+pd_event_to_variant(const pd_event *e)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "ticket", g_variant_new_uint64(e->ticket));
+	g_variant_builder_add(&b, "{sv}", "seq", g_variant_new_uint32(e->seq));
+	add_str(&b, "type", e->type);
+	add_str(&b, "actor", e->actor);
+	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(e->time));
+	if (e->data != NULL)
+		g_variant_builder_add(&b, "{sv}", "data", e->data);
+	return g_variant_builder_end(&b);
+}
+
+/* ---- dedupe keys and Message-IDs ---- */
+
+gboolean
+pd_dedupe_lookup(pd_txn *txn, const char *key, GVariant **value_r, GError **error)
+{
+	GVariant *v = NULL;
+	if (!pd_db_get(txn, DB_MESSAGES, key, strlen(key), FALSE, &v, error))
+		return FALSE;
+	if (value_r != NULL)
+		*value_r = v;
+	else if (v != NULL)
+		g_variant_unref(v);
+	return v != NULL;
+}
+
+gboolean
+pd_dedupe_put(pd_txn *txn, const char *key, GVariant *value, GError **error)
+{
+	return pd_db_put(txn, DB_MESSAGES, key, strlen(key), value, 0, error);
+}
+
+gboolean
+pd_dedupe_delete(pd_txn *txn, const char *key, GError **error)
+{
+	return pd_db_del(txn, DB_MESSAGES, key, strlen(key), error);
+}
+
+gboolean
+pd_msgid_put(pd_txn *txn, const char *msgid, guint64 ticket, guint32 seq, GError **error)
+{
+	DB *db = txn->store->db[DB_BY_MSGID];
+	gsize n;
+	void *buf = pd_record_encode(g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", ticket, seq), &n);
+	DBT k = { .data = (void *)msgid, .size = (u_int32_t)strlen(msgid) };
+	DBT d = { .data = buf, .size = (u_int32_t)n };
+	int rc = db->put(db, txn->txn, &k, &d, DB_NOOVERWRITE);
+	g_free(buf);
+	/* A later mail reusing a Message-ID keeps the first mapping. */
+	return rc == DB_KEYEXIST ? TRUE : pd_db_check(txn, rc, "put message-id", error);
+}
+
+gboolean
+pd_msgid_lookup(pd_txn *txn, const char *msgid, guint64 *ticket_r, guint32 *seq_r, GError **error)
+{
+	GVariant *v = NULL;
+	if (!pd_db_get(txn, DB_BY_MSGID, msgid, strlen(msgid), FALSE, &v, error) || v == NULL)
+		return FALSE;
+	if (ticket_r != NULL)
+		*ticket_r = dict_u64(v, "ticket");
+	if (seq_r != NULL)
+		g_variant_lookup(v, "seq", "u", seq_r);
+	g_variant_unref(v);
+	return TRUE;
+}
+
+/* ---- quarantine ---- */
+
+pd_quarantine *
+pd_quarantine_new(void)
+{
+	return g_new0(pd_quarantine, 1);
+}
+
+void
+pd_quarantine_free(pd_quarantine **q)
+{
+	pd_quarantine *p = *q;
+	if (p == NULL)
+		return;
+	g_free(p->cause);
+	g_free(p->reason);
+	g_free(p->spool);
+	g_free(p->source);
+	g_free(p->subject);
+	g_free(p->from);
+	g_strfreev(p->keys);
+	g_clear_pointer(q, g_free);
+}
+
+GVariant *
+pd_quarantine_to_variant(const pd_quarantine *q)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint64(q->id));
+	add_str(&b, "cause", q->cause);
+	add_str(&b, "reason", q->reason);
+	add_str(&b, "spool", q->spool);
+	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(q->time));
+	add_str(&b, "source", q->source);
+	g_variant_builder_add(&b, "{sv}", "size", g_variant_new_uint64(q->size));
+	add_str(&b, "subject", q->subject);
+	add_str(&b, "from", q->from);
+	if (q->keys != NULL)
+		g_variant_builder_add(&b, "{sv}", "keys", g_variant_new_strv((const char *const *)q->keys, -1));
+	return g_variant_builder_end(&b);
+}
+
+static pd_quarantine *
+quarantine_from_variant(GVariant *d)
+{
+	pd_quarantine *q = pd_quarantine_new();
+	q->id = dict_u64(d, "id");
+	q->cause = dict_str(d, "cause");
+	q->reason = dict_str(d, "reason");
+	q->spool = dict_str(d, "spool");
+	q->time = dict_i64(d, "time");
+	q->source = dict_str(d, "source");
+	q->size = dict_u64(d, "size");
+	q->subject = dict_str(d, "subject");
+	q->from = dict_str(d, "from");
+	GVariant *keys = g_variant_lookup_value(d, "keys", G_VARIANT_TYPE_STRING_ARRAY);
+	q->keys = keys != NULL ? g_variant_dup_strv(keys, NULL) : g_new0(char *, 1);
+	if (keys != NULL)
+		g_variant_unref(keys);
+	return q;
+}
+
+gboolean
+pd_quarantine_add(pd_txn *txn, pd_quarantine *q, GError **error)
+{
+	guint8 key[8];
+	if (!pd_db_next_id(txn, txn->store->seq_quarantine, &q->id, error))
+		return FALSE;
+	pd_key_u64(key, q->id);
+	return pd_db_put(txn, DB_QUARANTINE, key, 8, pd_quarantine_to_variant(q), 0, error);
+}
+
+pd_quarantine *
+pd_quarantine_get(pd_txn *txn, guint64 id, GError **error)
+{
+	guint8 key[8];
+	GVariant *d;
+	pd_key_u64(key, id);
+	if (!pd_db_get(txn, DB_QUARANTINE, key, 8, TRUE, &d, error))
+		return NULL;
+	if (d == NULL) {
+		not_found(error, "quarantine entry", id);
+		return NULL;
+	}
+	pd_quarantine *q = quarantine_from_variant(d);
+	g_variant_unref(d);
+	return q;
+}
+
+gboolean
+pd_quarantine_delete(pd_txn *txn, guint64 id, GError **error)
+{
+	guint8 key[8];
+	pd_key_u64(key, id);
+	return pd_db_del(txn, DB_QUARANTINE, key, 8, error);
+}
+
+gboolean
+pd_quarantine_foreach(pd_txn *txn, pd_quarantine_visit visit, gpointer data, GError **error)
+{
+	DB *db = txn->store->db[DB_QUARANTINE];
+	DBC *c;
+	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
+	if (!pd_db_check(txn, rc, "cursor", error))
+		return FALSE;
+	DBT k = { .flags = DB_DBT_REALLOC }, d = { .flags = DB_DBT_REALLOC };
+	gboolean go_on = TRUE;
+	while (go_on && (rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		GVariant *rec = pd_record_decode(d.data, d.size);
+		if (rec == NULL)
+			continue;
+		pd_quarantine *q = quarantine_from_variant(rec);
+		g_variant_unref(rec);
+		go_on = visit(q, data);
+		pd_quarantine_free(&q);
+	}
+	c->close(c);
+	free(k.data);
+	free(d.data);
+	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, "walk quarantine", error);
+}

@@ -1,0 +1,285 @@
+/* spool.c: the raw-message spool: stage to tmp/, one sync for the batch, rename into raw/. */
+#include "config.h"
+#include "spool.h"
+#include "fsutil.h"
+#include "pd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+struct pd_spool {
+	char *dir;
+	guint counter;  /* unique temp names within this process */
+};
+
+typedef struct {
+	char *tmp_path;   /* staged bytes; NULL once renamed */
+	char *relpath;    /* raw/ab/<sha>.eml */
+	char *final_path;
+	char *sha256;
+	guint64 size;
+} spool_item;
+
+struct pd_spool_batch {
+	pd_spool *spool;
+	GArray *items;  /* of spool_item */
+	gboolean committed;
+};
+
+pd_spool *
+pd_spool_open(const char *dir, GError **error)
+{
+	char *tmp = g_build_filename(dir, "tmp", NULL);
+	char *raw = g_build_filename(dir, "raw", NULL);
+	gboolean ok = pd_mkdirs(tmp, 0700, error) && pd_mkdirs(raw, 0700, error);
+	g_free(tmp);
+	g_free(raw);
+	if (!ok)
+		return NULL;
+	pd_spool *spool = g_new0(pd_spool, 1);
+	spool->dir = g_strdup(dir);
+	return spool;
+}
+
+void
+pd_spool_close(pd_spool **spool)
+{
+	if (*spool == NULL)
+		return;
+	g_free((*spool)->dir);
+	g_clear_pointer(spool, g_free);
+}
+
+const char *
+pd_spool_dir(const pd_spool *spool)
+{
+	return spool->dir;
+}
+
+char *
+pd_spool_path(const pd_spool *spool, const char *relpath)
+{
+	return g_build_filename(spool->dir, relpath, NULL);
+}
+
+static void
+spool_item_clear(gpointer p)
+{
+	spool_item *it = p;
+	g_free(it->tmp_path);
+	g_free(it->relpath);
+	g_free(it->final_path);
+	g_free(it->sha256);
+}
+
+pd_spool_batch *
+pd_spool_batch_new(pd_spool *spool)
+{
+	pd_spool_batch *b = g_new0(pd_spool_batch, 1);
+	b->spool = spool;
+	b->items = g_array_new(FALSE, TRUE, sizeof(spool_item));
+	g_array_set_clear_func(b->items, spool_item_clear);
+	return b;
+}
+
+void
+pd_spool_batch_free(pd_spool_batch **batch)
+{
+	pd_spool_batch *b = *batch;
+	if (b == NULL)
+		return;
+	for (guint i = 0; i < b->items->len; i++) {
+		spool_item *it = &g_array_index(b->items, spool_item, i);
+		if (it->tmp_path != NULL)
+			unlink(it->tmp_path);
+	}
+	g_array_unref(b->items);
+	g_clear_pointer(batch, g_free);
+}
+
+/* Open a new temp file for staging; its name is unique per process and call. */
+static int
+open_temp(pd_spool *spool, char **path_r, GError **error)
+{
+	*path_r = g_strdup_printf("%s/tmp/%d.%u.%" G_GINT64_FORMAT, spool->dir, (int)getpid(),
+	                          spool->counter++, g_get_monotonic_time());
+	int fd = open(*path_r, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pd_set_errno_error(error, errno, "create", *path_r);
+		g_clear_pointer(path_r, g_free);
+	}
+	return fd;
+}
+
+static int
+add_item(pd_spool_batch *b, char *tmp_path, GChecksum *sum, guint64 size)
+{
+	spool_item it = { 0 };
+	it.tmp_path = tmp_path;
+	it.sha256 = g_strdup(g_checksum_get_string(sum));
+	it.size = size;
+	it.relpath = g_strdup_printf("raw/%.2s/%s.eml", it.sha256, it.sha256);
+	it.final_path = pd_spool_path(b->spool, it.relpath);
+	g_array_append_val(b->items, it);
+	return (int)b->items->len - 1;
+}
+
+int
+pd_spool_stage_bytes(pd_spool_batch *b, const void *data, gsize len, GError **error)
+{
+	char *path;
+	int fd = open_temp(b->spool, &path, error);
+	if (fd < 0)
+		return -1;
+	if (!pd_write_all(fd, data, len, path, error)) {
+		close(fd);
+		unlink(path);
+		g_free(path);
+		return -1;
+	}
+	close(fd);
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sum, data, (gssize)len);
+	int idx = add_item(b, path, sum, len);
+	g_checksum_free(sum);
+	return idx;
+}
+
+/* Copy fd into out, hashing on the way; FALSE with error on a read or write failure. */
+static gboolean
+copy_hashing(int fd, int out, const char *path, GChecksum *sum, guint64 *size_r, GError **error)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pd_set_errno_error(error, errno, "read", "input");
+			return FALSE;
+		}
+		if (n == 0)
+			return TRUE;
+		if (!pd_write_all(out, buf, (gsize)n, path, error))
+			return FALSE;
+		g_checksum_update(sum, (guchar *)buf, n);
+		*size_r += (guint64)n;
+	}
+}
+
+int
+pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
+{
+	char *path;
+	int out = open_temp(b->spool, &path, error);
+	if (out < 0)
+		return -1;
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	guint64 size = 0;
+	int idx = -1;
+	if (copy_hashing(fd, out, path, sum, &size, error))
+		idx = add_item(b, path, sum, size);
+	else {
+		unlink(path);
+		g_free(path);
+	}
+	close(out);
+	g_checksum_free(sum);
+	return idx;
+}
+
+#define ITEM(b, i) (&g_array_index((b)->items, spool_item, (i)))
+
+const char *pd_spool_item_sha256(const pd_spool_batch *b, int i) { return ITEM(b, i)->sha256; }
+guint64 pd_spool_item_size(const pd_spool_batch *b, int i) { return ITEM(b, i)->size; }
+const char *pd_spool_item_relpath(const pd_spool_batch *b, int i) { return ITEM(b, i)->relpath; }
+
+const char *
+pd_spool_item_path(const pd_spool_batch *b, int i)
+{
+	spool_item *it = ITEM(b, i);
+	return it->tmp_path != NULL ? it->tmp_path : it->final_path;
+}
+
+/* Make everything written so far durable: one syncfs() covers every file and
+ * directory of the file system; without it, fsync each file and directory. */
+static gboolean
+sync_all(pd_spool_batch *b, gboolean dirs, GError **error)
+{
+#ifdef HAVE_SYNCFS
+	int fd = open(b->spool->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		int rc = syncfs(fd);
+		int e = errno;
+		close(fd);
+		if (rc == 0)
+			return TRUE;
+		if (e != ENOSYS) {
+			pd_set_errno_error(error, e, "syncfs", b->spool->dir);
+			return FALSE;
+		}
+	}
+#endif
+	for (guint i = 0; i < b->items->len; i++) {
+		spool_item *it = ITEM(b, i);
+		char *dir = dirs ? g_path_get_dirname(it->final_path) : NULL;
+		gboolean ok = dirs ? pd_fsync_dir(dir, error) : TRUE;
+		g_free(dir);
+		if (!ok)
+			return FALSE;
+		if (!dirs && it->tmp_path != NULL) {
+			int f = open(it->tmp_path, O_RDONLY | O_CLOEXEC);
+			if (f < 0 || fsync(f) != 0) {
+				pd_set_errno_error(error, errno, "fsync", it->tmp_path);
+				if (f >= 0)
+					close(f);
+				return FALSE;
+			}
+			close(f);
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+move_into_place(pd_spool_batch *b, spool_item *it, GError **error)
+{
+	/* Content-addressed: an existing file holds the same bytes already. */
+	if (g_file_test(it->final_path, G_FILE_TEST_EXISTS)) {
+		unlink(it->tmp_path);
+		g_clear_pointer(&it->tmp_path, g_free);
+		return TRUE;
+	}
+	char *dir = g_path_get_dirname(it->final_path);
+	gboolean ok = pd_mkdirs(dir, 0700, error);
+	g_free(dir);
+	if (!ok)
+		return FALSE;
+	if (rename(it->tmp_path, it->final_path) != 0) {
+		pd_set_errno_error(error, errno, "rename", it->tmp_path);
+		return FALSE;
+	}
+	g_clear_pointer(&it->tmp_path, g_free);
+	return TRUE;
+}
+
+gboolean
+pd_spool_batch_commit(pd_spool_batch *b, GError **error)
+{
+	if (b->items->len == 0 || b->committed)
+		return TRUE;
+	if (!sync_all(b, FALSE, error))
+		return FALSE;
+	for (guint i = 0; i < b->items->len; i++) {
+		spool_item *it = ITEM(b, i);
+		if (it->tmp_path != NULL && !move_into_place(b, it, error))
+			return FALSE;
+	}
+	/* The renames themselves must reach the disk before a commit names them. */
+	if (!sync_all(b, TRUE, error))
+		return FALSE;
+	b->committed = TRUE;
+	return TRUE;
+}

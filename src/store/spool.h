@@ -1,0 +1,41 @@
+/* spool.h: raw messages on disk, content-addressed, durable before any transaction names them. */
+#ifndef PD_SPOOL_H
+#define PD_SPOOL_H
+
+#include <glib.h>
+
+typedef struct pd_spool pd_spool;
+typedef struct pd_spool_batch pd_spool_batch;
+
+/* The spool lives in DIR (created if missing): DIR/tmp for staging,
+ * DIR/raw/<2 hex>/<sha256>.eml for the messages. */
+pd_spool *pd_spool_open(const char *dir, GError **error);
+void pd_spool_close(pd_spool **spool);
+const char *pd_spool_dir(const pd_spool *spool);
+
+/* Absolute path of a spool-relative path; caller frees. */
+char *pd_spool_path(const pd_spool *spool, const char *relpath);
+
+/* A batch stages several messages and makes them all durable with as few
+ * syncs as the system allows (one syncfs() for the whole batch on Linux). */
+pd_spool_batch *pd_spool_batch_new(pd_spool *spool);
+/* Free the batch; staged files that were never committed are removed. */
+void pd_spool_batch_free(pd_spool_batch **batch);
+
+/* Stage bytes or everything readable from fd (streamed, hashed on the way,
+ * never held in memory). Returns the item's index in the batch. */
+int pd_spool_stage_bytes(pd_spool_batch *batch, const void *data, gsize len, GError **error);
+int pd_spool_stage_fd(pd_spool_batch *batch, int fd, GError **error);
+
+/* For an item: its content hash, size, spool-relative final path, and the
+ * absolute path where its bytes are now (the temp file until committed). */
+const char *pd_spool_item_sha256(const pd_spool_batch *batch, int idx);
+guint64 pd_spool_item_size(const pd_spool_batch *batch, int idx);
+const char *pd_spool_item_relpath(const pd_spool_batch *batch, int idx);
+const char *pd_spool_item_path(const pd_spool_batch *batch, int idx);
+
+/* Make every staged item durable at its final path: sync the data, rename,
+ * sync the directories. Only after this may a transaction name them. */
+gboolean pd_spool_batch_commit(pd_spool_batch *batch, GError **error);
+
+#endif

@@ -1,0 +1,132 @@
+/* store.h: the ticket store: one transactional Berkeley DB environment, its records and indices. */
+#ifndef PD_STORE_H
+#define PD_STORE_H
+
+#include <glib.h>
+#include "spool.h"
+
+typedef struct pd_store pd_store;
+typedef struct pd_txn pd_txn;
+
+typedef struct {
+	guint64 cache_bytes;        /* BDB cache */
+	guint deadlock_retries;     /* attempts of one transaction before giving up */
+	gboolean log_auto_remove;   /* remove log files no longer needed for recovery */
+	guint64 first_ticket_id;    /* first value of the ticket id sequence */
+} pd_store_options;
+
+void pd_store_options_init(pd_store_options *opts);
+
+/* Open (creating if needed, recovering after a crash) the environment in dir.
+ * Every process opens with DB_REGISTER, so recovery runs only when no other
+ * process uses the environment. Errors are PD_ERROR_TEMPORARY. */
+pd_store *pd_store_open(const char *dir, const pd_store_options *opts, GError **error);
+void pd_store_close(pd_store **store);
+pd_spool *pd_store_spool(pd_store *store);
+const char *pd_store_dir(const pd_store *store);
+gboolean pd_store_checkpoint(pd_store *store, GError **error);
+
+/* A unit of work. fn runs inside a transaction that commits durably when it
+ * returns TRUE and aborts when it returns FALSE. On a deadlock the whole
+ * transaction is aborted and fn runs again from the start, so fn must have
+ * no effects outside the transaction. */
+typedef gboolean (*pd_txn_fn)(pd_txn *txn, gpointer data, GError **error);
+gboolean pd_store_run(pd_store *store, pd_txn_fn fn, gpointer data, GError **error);
+pd_store *pd_txn_store(pd_txn *txn);
+/* How many transactions were retried after a deadlock (for tests and stats). */
+guint pd_store_deadlock_count(const pd_store *store);
+
+/* ---- tickets ---- */
+
+typedef struct {
+	guint64 id;
+	char *status;          /* new, open, pending, resolved, closed */
+	char *subject;
+	char *requester;       /* lowercased address: the index key */
+	char *requester_name;  /* may be NULL */
+	char *queue;
+	char *priority;
+	char *source;          /* where the first mail came from */
+	gint64 created;        /* microseconds since the epoch */
+	gint64 updated;
+	guint32 nevents;       /* events appended so far; the last event's seq */
+	GVariant *extra;       /* a{sv}: fields this version does not know, kept as they are */
+} pd_ticket;
+
+pd_ticket *pd_ticket_new(void);
+void pd_ticket_free(pd_ticket **ticket);
+
+/* Give the ticket the next id and store it. */
+gboolean pd_ticket_create(pd_txn *txn, pd_ticket *ticket, GError **error);
+gboolean pd_ticket_put(pd_txn *txn, const pd_ticket *ticket, GError **error);
+/* NULL with PD_ERROR_NOT_FOUND if there is no such ticket. for_update takes
+ * the write lock now (fewer deadlocks when the ticket is written next). */
+pd_ticket *pd_ticket_get(pd_txn *txn, guint64 id, gboolean for_update, GError **error);
+
+/* Visit tickets in id order, optionally only those with a status and/or a
+ * requester (through the secondary indices). visit returns FALSE to stop. */
+typedef gboolean (*pd_ticket_visit)(const pd_ticket *ticket, gpointer data);
+gboolean pd_tickets_foreach(pd_txn *txn, const char *status, const char *requester,
+                            pd_ticket_visit visit, gpointer data, GError **error);
+
+/* ---- events: the audit log ---- */
+
+typedef struct {
+	guint64 ticket;
+	guint32 seq;
+	char *type;      /* created, reply, status, ... */
+	gint64 time;     /* microseconds */
+	char *actor;     /* an address, or "system" */
+	GVariant *data;  /* a{sv}: what happened (old/new values, the message, ...) */
+} pd_event;
+
+void pd_event_free(pd_event **event);
+
+/* Append an event to the ticket's log and bump ticket->nevents and updated;
+ * the caller stores the ticket afterwards. data (a{sv}) is consumed if floating. */
+gboolean pd_event_append(pd_txn *txn, pd_ticket *ticket, const char *type, const char *actor,
+                         GVariant *data, guint32 *seq_r, GError **error);
+/* All events of a ticket, in order (a GPtrArray of pd_event* that frees them). */
+GPtrArray *pd_events_list(pd_txn *txn, guint64 ticket, GError **error);
+
+/* ---- dedupe keys and Message-IDs ---- */
+
+/* A dedupe key maps to what became of the mail (a{sv}: ticket, event, spool or quarantine). */
+gboolean pd_dedupe_lookup(pd_txn *txn, const char *key, GVariant **value_r, GError **error);
+gboolean pd_dedupe_put(pd_txn *txn, const char *key, GVariant *value, GError **error);
+gboolean pd_dedupe_delete(pd_txn *txn, const char *key, GError **error);
+
+/* The first mail with a Message-ID wins; later ones keep the first mapping. */
+gboolean pd_msgid_put(pd_txn *txn, const char *msgid, guint64 ticket, guint32 seq, GError **error);
+gboolean pd_msgid_lookup(pd_txn *txn, const char *msgid, guint64 *ticket_r, guint32 *seq_r,
+                         GError **error);
+
+/* ---- quarantine ---- */
+
+typedef struct {
+	guint64 id;
+	char *cause;      /* pd_cause_name(): "too-large", "no-sender", ... */
+	char *reason;     /* for people */
+	char *spool;      /* spool-relative path of the raw message */
+	gint64 time;      /* microseconds */
+	char *source;
+	guint64 size;
+	char *subject;    /* what could be read, for the listing; may be NULL */
+	char *from;
+	char **keys;      /* the dedupe keys recorded for it (NULL-terminated) */
+} pd_quarantine;
+
+pd_quarantine *pd_quarantine_new(void);
+void pd_quarantine_free(pd_quarantine **q);
+gboolean pd_quarantine_add(pd_txn *txn, pd_quarantine *q, GError **error);
+pd_quarantine *pd_quarantine_get(pd_txn *txn, guint64 id, GError **error);
+gboolean pd_quarantine_delete(pd_txn *txn, guint64 id, GError **error);
+typedef gboolean (*pd_quarantine_visit)(const pd_quarantine *q, gpointer data);
+gboolean pd_quarantine_foreach(pd_txn *txn, pd_quarantine_visit visit, gpointer data, GError **error);
+
+/* ---- records as GVariant a{sv}, for JSON output ---- */
+GVariant *pd_ticket_to_variant(const pd_ticket *ticket);
+GVariant *pd_event_to_variant(const pd_event *event);
+GVariant *pd_quarantine_to_variant(const pd_quarantine *q);
+
+#endif

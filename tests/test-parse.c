@@ -1,0 +1,875 @@
+/* test-parse.c: unit tests for the message parser (src/parse/parse.c). */
+#include "parse/parse.h"
+
+#include <string.h>
+
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void
+assert_clean_line(const char *s)
+{
+	g_assert_nonnull(s);
+	g_assert_true(g_utf8_validate(s, -1, NULL));
+	g_assert_null(strchr(s, '\r'));
+	g_assert_null(strchr(s, '\n'));
+}
+
+static void
+assert_clean_address(const pd_address *a)
+{
+	assert_clean_line(a->addr);
+	g_assert_cmpstr(a->addr, !=, "");
+	if (a->name != NULL) {
+		assert_clean_line(a->name);
+		g_assert_cmpstr(a->name, !=, "");
+	}
+}
+
+static void
+assert_clean_addresses(const GPtrArray *list)
+{
+	g_assert_nonnull(list);
+	for (guint i = 0; i < list->len; i++)
+		assert_clean_address(list->pdata[i]);
+}
+
+/* The promises of parse.h that hold for every result, good or bad. */
+static void
+assert_invariants(const pd_message *msg)
+{
+	gsize blen;
+
+	g_assert_nonnull(msg);
+	assert_clean_line(msg->subject);
+	if (msg->from != NULL)
+		assert_clean_address(msg->from);
+	assert_clean_addresses(msg->to);
+	assert_clean_addresses(msg->cc);
+	if (msg->message_id != NULL)
+		assert_clean_line(msg->message_id);
+	if (msg->in_reply_to != NULL)
+		assert_clean_line(msg->in_reply_to);
+	for (guint i = 0; i < msg->references->len; i++)
+		assert_clean_line(msg->references->pdata[i]);
+	for (guint i = 0; i < msg->attachments->len; i++) {
+		const pd_attachment *a = msg->attachments->pdata[i];
+
+		if (a->filename != NULL)
+			assert_clean_line(a->filename);
+		assert_clean_line(a->content_type);
+	}
+	g_assert_nonnull(msg->body);
+	g_assert_true(g_utf8_validate(msg->body, -1, NULL));
+	g_assert_null(strchr(msg->body, '\r'));
+	blen = strlen(msg->body);
+	if (blen > 0)
+		g_assert_false(g_ascii_isspace(msg->body[blen - 1]));
+}
+
+static pd_message *
+parse_len(const char *raw, gsize len, pd_cause expect)
+{
+	pd_cause cause = PD_CAUSE_COUNT;
+	char *reason = NULL;
+	pd_message *msg = pd_message_parse(raw, len, NULL, &cause, &reason);
+
+	g_assert_cmpstr(pd_cause_name(cause), ==, pd_cause_name(expect));
+	if (expect == PD_CAUSE_NONE)
+		g_assert_null(reason);
+	else
+		g_assert_nonnull(reason);
+	g_free(reason);
+	assert_invariants(msg);
+	return msg;
+}
+
+static pd_message *
+parse_ok(const char *raw)
+{
+	return parse_len(raw, strlen(raw), PD_CAUSE_NONE);
+}
+
+static const pd_attachment *
+attachment(const pd_message *msg, guint i)
+{
+	g_assert_cmpuint(i, <, msg->attachments->len);
+	return msg->attachments->pdata[i];
+}
+
+static const pd_address *
+address(const GPtrArray *list, guint i)
+{
+	g_assert_cmpuint(i, <, list->len);
+	return list->pdata[i];
+}
+
+static char *
+lf_to_crlf(const char *s)
+{
+	char **lines = g_strsplit(s, "\n", -1);
+	char *out = g_strjoinv("\r\n", lines);
+
+	g_strfreev(lines);
+	return out;
+}
+
+/* ---- well-formed mail ------------------------------------------------- */
+
+static const char simple_mail[] =
+	"From: \"Alice Example\" <alice@example.com>\n"
+	"To: Bob <bob@example.org>, carol@example.net\n"
+	"Cc: Dave <dave@example.com>\n"
+	"Subject: Printer on fire\n"
+	"Date: Tue, 01 Aug 2023 10:00:00 +0200\n"
+	"Message-ID: <abc123@example.com>\n"
+	"In-Reply-To: <parent@example.com> <other@example.com>\n"
+	"References: <root@example.com>\n"
+	" <parent@example.com>\n"
+	"\n"
+	"Hello,\n"
+	"the printer is on fire.  \n"
+	"\n"
+	"\n";
+
+static void
+test_simple(void)
+{
+	pd_message *msg = parse_ok(simple_mail);
+
+	g_assert_true(msg->has_headers);
+	g_assert_cmpuint(msg->size, ==, strlen(simple_mail));
+	g_assert_cmpstr(msg->subject, ==, "Printer on fire");
+	g_assert_cmpstr(msg->from->name, ==, "Alice Example");
+	g_assert_cmpstr(msg->from->addr, ==, "alice@example.com");
+	g_assert_cmpuint(msg->to->len, ==, 2);
+	g_assert_cmpstr(address(msg->to, 0)->name, ==, "Bob");
+	g_assert_cmpstr(address(msg->to, 0)->addr, ==, "bob@example.org");
+	g_assert_null(address(msg->to, 1)->name);
+	g_assert_cmpstr(address(msg->to, 1)->addr, ==, "carol@example.net");
+	g_assert_cmpuint(msg->cc->len, ==, 1);
+	g_assert_cmpstr(address(msg->cc, 0)->addr, ==, "dave@example.com");
+	g_assert_cmpstr(msg->message_id, ==, "abc123@example.com");
+	g_assert_cmpstr(msg->in_reply_to, ==, "parent@example.com");
+	g_assert_cmpuint(msg->references->len, ==, 2);
+	g_assert_cmpstr(msg->references->pdata[0], ==, "root@example.com");
+	g_assert_cmpstr(msg->references->pdata[1], ==, "parent@example.com");
+	g_assert_cmpint(msg->date, ==, 1690876800);
+	g_assert_cmpstr(msg->body, ==, "Hello,\nthe printer is on fire.");
+	g_assert_cmpuint(msg->attachments->len, ==, 0);
+	pd_message_free(&msg);
+	g_assert_null(msg);
+}
+
+static void
+test_missing_optional_headers(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nDate: not a date at all\n\nx\n");
+
+	g_assert_cmpstr(msg->subject, ==, "");
+	g_assert_null(msg->message_id);
+	g_assert_null(msg->in_reply_to);
+	g_assert_cmpuint(msg->references->len, ==, 0);
+	g_assert_cmpuint(msg->to->len, ==, 0);
+	g_assert_cmpint(msg->date, ==, 0);
+	g_assert_null(msg->from->name);
+	pd_message_free(&msg);
+}
+
+static void
+test_encoded_words(void)
+{
+	static const struct { const char *header; const char *expect; } cases[] = {
+		{ "=?KOI8-R?B?8NLJ18XUIM3J0g==?=", "Привет мир" },
+		{ "=?ISO-8859-1?Q?R=E9sum=E9_caf=E9?=", "Résumé café" },
+		{ "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4lRiU5JUgbKEI=?=", "日本語のテスト" },
+		{ "Re: =?ISO-8859-1?Q?caf=E9?=\n =?ISO-8859-1?Q?_cr=E8me?= ok", "Re: café crème ok" },
+		{ "a very\n\tlong\n  folded subject ", "a very long folded subject" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *raw = g_strdup_printf("From: =?ISO-8859-1?Q?Ren=E9?= <rene@example.com>\n"
+		                            "Subject: %s\n\nbody\n", cases[i].header);
+		pd_message *msg = parse_ok(raw);
+
+		g_assert_cmpstr(msg->subject, ==, cases[i].expect);
+		g_assert_cmpstr(msg->from->name, ==, "René");
+		pd_message_free(&msg);
+		g_free(raw);
+	}
+}
+
+static void
+test_raw_8bit_latin1(void)
+{
+	pd_message *msg = parse_ok("From: Ren\xe9 <rene@example.com>\n"
+	                           "Subject: caf\xe9\n"
+	                           "\n"
+	                           "caf\xe9\n");
+
+	g_assert_cmpstr(msg->subject, ==, "café");
+	g_assert_cmpstr(msg->from->name, ==, "René");
+	g_assert_cmpstr(msg->body, ==, "café");
+	pd_message_free(&msg);
+}
+
+static void
+test_charsets_in_parts(void)
+{
+	static const struct { const char *head; const char *body; const char *expect; } cases[] = {
+		{ "Content-Type: text/plain; charset=x-unknown-charset\n", "caf\xe9", "café" },
+		{ "Content-Type: text/plain; charset=utf-8\n", "caf\xe9", "café" },
+		{ "Content-Type: text/plain; charset=koi8-r\n"
+		  "Content-Transfer-Encoding: base64\n", "8NLJ18XUIM3J0g==", "Привет мир" },
+		{ "Content-Type: text/plain; charset=utf-16le\n"
+		  "Content-Transfer-Encoding: base64\n", "aADpAA==", "hé" },
+		{ "Content-Type: text/plain; charset=windows-1252\n"
+		  "Content-Transfer-Encoding: quoted-printable\n", "caf=E9 =80=\n5", "café €5" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *raw = g_strdup_printf("From: a@example.com\nMIME-Version: 1.0\n%s\n%s\n",
+		                            cases[i].head, cases[i].body);
+		pd_message *msg = parse_ok(raw);
+
+		g_assert_cmpstr(msg->body, ==, cases[i].expect);
+		pd_message_free(&msg);
+		g_free(raw);
+	}
+}
+
+static const char alternative_mail[] =
+	"From: a@example.com\n"
+	"Subject: alt\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/alternative; boundary=\"XYZ\"\n"
+	"\n"
+	"preamble\n"
+	"--XYZ\n"
+	"Content-Type: text/html; charset=utf-8\n"
+	"\n"
+	"<p>the <b>html</b> version</p>\n"
+	"--XYZ\n"
+	"Content-Type: text/plain; charset=windows-1252\n"
+	"Content-Transfer-Encoding: quoted-printable\n"
+	"\n"
+	"the plain caf=E9 version\n"
+	"--XYZ--\n";
+
+static void
+test_alternative_prefers_plain(void)
+{
+	pd_message *msg = parse_ok(alternative_mail);
+
+	g_assert_cmpstr(msg->body, ==, "the plain café version");
+	g_assert_cmpuint(msg->attachments->len, ==, 0);
+	pd_message_free(&msg);
+}
+
+static void
+test_html_only(void)
+{
+	pd_message *msg = parse_ok(
+		"From: a@example.com\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"\n"
+		"<html><head><title>t</title><style>p { color: red; }</style></head>\n"
+		"<body><!-- a comment <p>hidden</p> -->\n"
+		"<p>Hello &amp; welcome,\n   dear   user</p>\n"
+		"<p>a &lt;b&gt; &quot;c&quot;&nbsp;d &#233; &#x263A; caf\xe9 &bogus; x < y &#0;</p>\n"
+		"<br><br><br><br>\n"
+		"<script>document.write('<p>no</p>');</script>\n"
+		"<DIV>end</DIV></body></html>\n");
+
+	g_assert_cmpstr(msg->body, ==,
+	                "Hello & welcome, dear user\n"
+	                "\n"
+	                "a <b> \"c\" d é ☺ café &bogus; x < y \xEF\xBF\xBD\n"
+	                "\n"
+	                "end");
+	pd_message_free(&msg);
+}
+
+/* ---- attachments ------------------------------------------------------ */
+
+static const char attachment_mail[] =
+	"From: a@example.com\n"
+	"Subject: files\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"outer\"\n"
+	"\n"
+	"--outer\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"see attached\n"
+	"--outer\n"
+	"Content-Type: application/pdf\n"
+	"Content-Disposition: attachment; filename*=iso-8859-1''r%E9sum%E9.pdf\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"JVBERi0xLjQgZmFrZSBwZGYK\n"
+	"--outer\n"
+	"Content-Type: IMAGE/PNG; name=\"=?UTF-8?Q?=C3=BCbersicht.png?=\"\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4\n"
+	"OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3Bx\n"
+	"cnN0dXZ3eHl6e3x9fn+AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmq\n"
+	"q6ytrq+wsbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj\n"
+	"5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==\n"
+	"--outer\n"
+	"Content-Type: text/plain\n"
+	"Content-Disposition: inline; filename=\"notes.txt\"\n"
+	"\n"
+	"12345\n"
+	"--outer\n"
+	"Content-Type: application/octet-stream\n"
+	"\n"
+	"xyz\n"
+	"--outer--\n";
+
+static void
+test_attachments(void)
+{
+	pd_message *msg = parse_ok(attachment_mail);
+
+	g_assert_cmpstr(msg->body, ==, "see attached");
+	g_assert_cmpuint(msg->attachments->len, ==, 4);
+	g_assert_cmpstr(attachment(msg, 0)->filename, ==, "résumé.pdf");
+	g_assert_cmpstr(attachment(msg, 0)->content_type, ==, "application/pdf");
+	g_assert_cmpuint(attachment(msg, 0)->size, ==, 18);
+	g_assert_cmpstr(attachment(msg, 1)->filename, ==, "übersicht.png");
+	g_assert_cmpstr(attachment(msg, 1)->content_type, ==, "image/png");
+	g_assert_cmpuint(attachment(msg, 1)->size, ==, 256);
+	g_assert_cmpstr(attachment(msg, 2)->filename, ==, "notes.txt");
+	g_assert_cmpstr(attachment(msg, 2)->content_type, ==, "text/plain");
+	g_assert_cmpuint(attachment(msg, 2)->size, ==, 5);
+	g_assert_null(attachment(msg, 3)->filename);
+	g_assert_cmpstr(attachment(msg, 3)->content_type, ==, "application/octet-stream");
+	g_assert_cmpuint(attachment(msg, 3)->size, ==, 3);
+	pd_message_free(&msg);
+}
+
+static void
+test_forwarded_message(void)
+{
+	pd_message *msg = parse_ok(
+		"From: a@example.com\n"
+		"Subject: Fwd: original\n"
+		"Content-Type: multipart/mixed; boundary=b\n"
+		"\n"
+		"--b\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"forwarding this\n"
+		"--b\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: someone@example.org\n"
+		"Subject: The =?utf-8?Q?=C3=BCber?= original\n"
+		"\n"
+		"inner body text\n"
+		"--b\n"
+		"Content-Type: message/rfc822\n"
+		"Content-Disposition: attachment; filename=\"named.eml\"\n"
+		"\n"
+		"From: x@example.org\n"
+		"\n"
+		"y\n"
+		"--b--\n");
+
+	g_assert_cmpstr(msg->body, ==, "forwarding this");
+	g_assert_cmpuint(msg->attachments->len, ==, 2);
+	g_assert_cmpstr(attachment(msg, 0)->filename, ==, "The über original.eml");
+	g_assert_cmpstr(attachment(msg, 0)->content_type, ==, "message/rfc822");
+	g_assert_cmpuint(attachment(msg, 0)->size, >, strlen("inner body text"));
+	g_assert_cmpstr(attachment(msg, 1)->filename, ==, "named.eml");
+	pd_message_free(&msg);
+}
+
+/* ---- line ends -------------------------------------------------------- */
+
+static void
+test_crlf_body(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\r\nSubject: crlf\r\n\r\n"
+	                           "line one\r\nline two\r\n\r\n");
+
+	g_assert_cmpstr(msg->subject, ==, "crlf");
+	g_assert_cmpstr(msg->body, ==, "line one\nline two");
+	pd_message_free(&msg);
+	msg = parse_ok("From: a@example.com\n\nold\rmac\r\rends\r");
+	g_assert_cmpstr(msg->body, ==, "old\nmac\n\nends");
+	pd_message_free(&msg);
+}
+
+static void
+assert_same_parse(const char *lf)
+{
+	char *crlf = lf_to_crlf(lf);
+	pd_message *a = parse_ok(lf);
+	pd_message *b = parse_ok(crlf);
+	GVariant *va, *vb;
+
+	g_assert_cmpuint(b->size, >, a->size);
+	a->size = b->size = 0;
+	va = g_variant_ref_sink(pd_message_to_variant(a));
+	vb = g_variant_ref_sink(pd_message_to_variant(b));
+	if (!g_variant_equal(va, vb)) {
+		char *sa = g_variant_print(va, FALSE), *sb = g_variant_print(vb, FALSE);
+
+		g_test_message("LF:   %s\nCRLF: %s", sa, sb);
+		g_free(sa);
+		g_free(sb);
+		g_test_fail();
+	}
+	g_variant_unref(va);
+	g_variant_unref(vb);
+	pd_message_free(&a);
+	pd_message_free(&b);
+	g_free(crlf);
+}
+
+static void
+test_crlf_same_as_lf(void)
+{
+	assert_same_parse(simple_mail);
+	assert_same_parse(alternative_mail);
+	assert_same_parse(attachment_mail);
+}
+
+/* ---- refused and odd input -------------------------------------------- */
+
+static void
+test_empty(void)
+{
+	pd_cause cause = PD_CAUSE_NONE;
+	char *reason = NULL;
+	pd_message *msg = pd_message_parse("", 0, NULL, &cause, &reason);
+
+	g_assert_cmpint(cause, ==, PD_CAUSE_EMPTY);
+	g_assert_nonnull(reason);
+	g_assert_cmpuint(msg->size, ==, 0);
+	g_assert_false(msg->has_headers);
+	assert_invariants(msg);
+	g_free(reason);
+	pd_message_free(&msg);
+
+	msg = pd_message_parse(NULL, 0, NULL, &cause, NULL);
+	g_assert_cmpint(cause, ==, PD_CAUSE_EMPTY);
+	pd_message_free(&msg);
+}
+
+static void
+test_whitespace_only(void)
+{
+	pd_message *msg = parse_len(LIT(" \r\n\t\n  \n\n"), PD_CAUSE_EMPTY);
+
+	g_assert_cmpuint(msg->size, ==, 9);
+	g_assert_false(msg->has_headers);
+	g_assert_null(msg->from);
+	pd_message_free(&msg);
+}
+
+static void
+test_body_only(void)
+{
+	pd_cause cause;
+	char *reason = NULL;
+	const char raw[] = "Hello there,\nthis is just text, no headers.\n\n";
+	pd_message *msg = pd_message_parse(raw, strlen(raw), NULL, &cause, &reason);
+
+	g_assert_cmpint(cause, ==, PD_CAUSE_NO_HEADERS);
+	g_assert_cmpstr(reason, ==, "no header block: the input does not start with a header field");
+	g_assert_false(msg->has_headers);
+	g_assert_null(msg->from);
+	g_assert_cmpstr(msg->body, ==, "Hello there,\nthis is just text, no headers.");
+	assert_invariants(msg);
+	g_free(reason);
+	pd_message_free(&msg);
+
+	msg = parse_len(LIT("\nFrom: a@example.com\n\nbody"), PD_CAUSE_NO_HEADERS);
+	pd_message_free(&msg);
+	msg = parse_len(LIT(": value\n\nbody"), PD_CAUSE_NO_HEADERS);
+	pd_message_free(&msg);
+}
+
+static void
+test_binary_garbage(void)
+{
+	GRand *rand = g_rand_new_with_seed(20240607);
+	guint no_headers = 0;
+
+	for (int round = 0; round < 400; round++) {
+		gsize len = (gsize)g_rand_int_range(rand, 1, 4096);
+		guchar *buf = g_malloc(len);
+		pd_cause cause;
+		char *reason = NULL;
+		pd_message *msg;
+
+		for (gsize i = 0; i < len; i++)
+			buf[i] = (guchar)g_rand_int_range(rand, 0, 256);
+		if (round % 2 == 1)
+			memcpy(buf, "X:", MIN(len, 2));   /* force the MIME parser to run */
+		msg = pd_message_parse((const char *)buf, len, NULL, &cause, &reason);
+		g_assert_true(cause == PD_CAUSE_NO_HEADERS || cause == PD_CAUSE_NO_SENDER);
+		g_assert_true(msg->has_headers == (cause == PD_CAUSE_NO_SENDER));
+		if (round % 2 == 1 && len >= 2)
+			g_assert_cmpint(cause, ==, PD_CAUSE_NO_SENDER);
+		no_headers += cause == PD_CAUSE_NO_HEADERS;
+		g_assert_nonnull(reason);
+		assert_invariants(msg);
+		g_free(reason);
+		pd_message_free(&msg);
+		g_free(buf);
+	}
+	g_assert_cmpuint(no_headers, >=, 180);   /* nearly all plain noise */
+	g_rand_free(rand);
+}
+
+/* A valid start followed by noise must still yield clean strings. */
+static void
+test_garbage_after_headers(void)
+{
+	GRand *rand = g_rand_new_with_seed(7);
+
+	for (int round = 0; round < 200; round++) {
+		GString *raw = g_string_new("From: a@example.com\nSubject: ");
+		gsize len = (gsize)g_rand_int_range(rand, 0, 2048);
+		pd_message *msg;
+
+		for (gsize i = 0; i < len; i++)
+			g_string_append_c(raw, (char)g_rand_int_range(rand, 0, 256));
+		msg = parse_len(raw->str, raw->len, PD_CAUSE_NONE);
+		g_assert_cmpstr(msg->from->addr, ==, "a@example.com");
+		pd_message_free(&msg);
+		g_string_free(raw, TRUE);
+	}
+	g_rand_free(rand);
+}
+
+static void
+test_nul_bytes(void)
+{
+	pd_message *msg = parse_len(LIT("X-Junk: a\0b\n"
+	                                "Subject: before\0after\n"
+	                                "From: a@example.com\n"
+	                                "\n"
+	                                "body\0rest\n"
+	                                "last line\n"),
+	                            PD_CAUSE_NONE);
+
+	g_assert_cmpstr(msg->subject, ==, "before\xEF\xBF\xBD" "after");
+	g_assert_cmpstr(msg->from->addr, ==, "a@example.com");
+	g_assert_cmpstr(msg->body, ==, "body\xEF\xBF\xBDrest\nlast line");
+	pd_message_free(&msg);
+
+	/* NUL that appears only after transfer decoding */
+	msg = parse_ok("From: a@example.com\n"
+	               "Content-Type: text/plain; charset=us-ascii\n"
+	               "Content-Transfer-Encoding: base64\n"
+	               "\n"
+	               "aGVsbG8Ad29ybGQK\n");
+	g_assert_cmpstr(msg->body, ==, "hello\xEF\xBF\xBDworld");
+	pd_message_free(&msg);
+}
+
+static void
+test_too_large(void)
+{
+	const gsize len = 31457280;
+	pd_parse_limits limits = { .max_message_size = 26214400 };
+	char *raw = g_malloc(len);
+	pd_cause cause;
+	char *reason = NULL;
+	GTimer *timer;
+	pd_message *msg;
+
+	memset(raw, 'a', len);
+	memcpy(raw, "From: a@example.com\n\n", 21);
+	timer = g_timer_new();
+	msg = pd_message_parse(raw, len, &limits, &cause, &reason);
+	g_assert_cmpfloat(g_timer_elapsed(timer, NULL), <, 0.5);
+	g_timer_destroy(timer);
+	g_assert_cmpint(cause, ==, PD_CAUSE_TOO_LARGE);
+	g_assert_cmpstr(reason, ==, "message is 31457280 bytes, limit is 26214400 (limits.max_message_size)");
+	g_assert_cmpuint(msg->size, ==, len);
+	g_assert_false(msg->has_headers);
+	g_assert_null(msg->from);
+	g_assert_cmpstr(msg->subject, ==, "");
+	g_assert_cmpstr(msg->body, ==, "");
+	assert_invariants(msg);
+	g_free(reason);
+	pd_message_free(&msg);
+
+	/* exactly at the limit is allowed */
+	limits.max_message_size = 23;
+	msg = pd_message_parse("From: a@example.com\n\nab", 23, &limits, &cause, NULL);
+	g_assert_cmpint(cause, ==, PD_CAUSE_NONE);
+	g_assert_cmpstr(msg->body, ==, "ab");
+	pd_message_free(&msg);
+	g_free(raw);
+}
+
+static void
+test_sender_fallback(void)
+{
+	pd_cause cause;
+	char *reason = NULL;
+	pd_message *msg = parse_ok("Sender: Sam <sam@example.com>\nReply-To: r@example.com\n\nx");
+
+	g_assert_cmpstr(msg->from->addr, ==, "sam@example.com");
+	g_assert_cmpstr(msg->from->name, ==, "Sam");
+	pd_message_free(&msg);
+
+	msg = parse_ok("From: <>\nReply-To: Rita <rita@example.com>\n\nx");
+	g_assert_cmpstr(msg->from->addr, ==, "rita@example.com");
+	pd_message_free(&msg);
+
+	msg = parse_ok("From: Team:;\nSender: root\nReply-To: g: <g1@example.com>;\n\nx");
+	g_assert_cmpstr(msg->from->addr, ==, "g1@example.com");
+	pd_message_free(&msg);
+
+	msg = pd_message_parse(LIT("To: b@example.com\nSubject: who?\n\nx"), NULL, &cause, &reason);
+	g_assert_cmpint(cause, ==, PD_CAUSE_NO_SENDER);
+	g_assert_cmpstr(reason, ==, "no sender address in From, Sender or Reply-To");
+	g_assert_true(msg->has_headers);
+	g_assert_null(msg->from);
+	g_assert_cmpstr(msg->subject, ==, "who?");
+	g_assert_cmpstr(msg->body, ==, "x");
+	g_free(reason);
+	pd_message_free(&msg);
+}
+
+static void
+test_group(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\n"
+	                           "To: Team: one@example.com, Two <two@example.com>;, three@example.net\n"
+	                           "Cc: undisclosed-recipients:;\n"
+	                           "\n"
+	                           "x\n");
+
+	g_assert_cmpuint(msg->to->len, ==, 3);
+	g_assert_cmpstr(address(msg->to, 0)->addr, ==, "one@example.com");
+	g_assert_cmpstr(address(msg->to, 1)->addr, ==, "two@example.com");
+	g_assert_cmpstr(address(msg->to, 1)->name, ==, "Two");
+	g_assert_cmpstr(address(msg->to, 2)->addr, ==, "three@example.net");
+	g_assert_cmpuint(msg->cc->len, ==, 0);
+	pd_message_free(&msg);
+}
+
+static void
+test_headers_only(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nSubject: no body");
+
+	g_assert_cmpstr(msg->subject, ==, "no body");
+	g_assert_cmpstr(msg->from->addr, ==, "a@example.com");
+	g_assert_cmpstr(msg->body, ==, "");
+	pd_message_free(&msg);
+
+	msg = parse_ok("From: a@example.com\r\nSubject: still no body\r\n");
+	g_assert_cmpstr(msg->subject, ==, "still no body");
+	g_assert_cmpstr(msg->body, ==, "");
+	pd_message_free(&msg);
+}
+
+/* The first line that is not a header starts the body, blank line or not. */
+static void
+test_missing_separator(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\n"
+	                           "Subject: s\n"
+	                           "This line starts the body\n"
+	                           "second: line\n");
+
+	g_assert_cmpstr(msg->subject, ==, "s");
+	g_assert_cmpstr(msg->body, ==, "This line starts the body\nsecond: line");
+	pd_message_free(&msg);
+
+	msg = parse_ok("From: a@example.com\r\n"
+	               "Subject: folded\r\n"
+	               "  subject\r\n"
+	               "\xb2\xc9 binary\r\n"
+	               "\r\n"
+	               "more\r\n");
+	g_assert_cmpstr(msg->subject, ==, "folded subject");
+	g_assert_cmpstr(msg->body, ==, "\xc2\xb2\xc3\x89 binary\n\nmore");
+	pd_message_free(&msg);
+}
+
+/* Hostile nesting must neither crash nor hide the body. */
+static void
+test_deep_nesting(void)
+{
+	GString *raw = g_string_new("From: a@example.com\n");
+	pd_message *msg;
+	const int depth = 5000;
+
+	for (int i = 0; i < depth; i++)
+		g_string_append_printf(raw, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	g_string_append(raw, "Content-Type: text/plain\n\ndeep\n");
+	for (int i = depth - 1; i >= 0; i--)
+		g_string_append_printf(raw, "--b%d--\n", i);
+	msg = parse_len(raw->str, raw->len, PD_CAUSE_NONE);
+	g_assert_cmpstr(msg->from->addr, ==, "a@example.com");
+	pd_message_free(&msg);
+	g_string_free(raw, TRUE);
+}
+
+/* ---- API -------------------------------------------------------------- */
+
+static void
+test_variant(void)
+{
+	pd_message *msg = parse_ok(attachment_mail);
+	GVariant *v = pd_message_to_variant(msg);
+	GVariantDict dict;
+	GVariant *atts, *first;
+	const char *s;
+	gint64 date = -1;
+	guint64 size = 0;
+	const char **to = NULL;
+
+	g_assert_true(g_variant_is_floating(v));
+	g_variant_ref_sink(v);
+	g_assert_cmpstr(g_variant_get_type_string(v), ==, "a{sv}");
+	g_variant_dict_init(&dict, v);
+	g_assert_true(g_variant_dict_lookup(&dict, "subject", "&s", &s));
+	g_assert_cmpstr(s, ==, "files");
+	g_assert_true(g_variant_dict_lookup(&dict, "from", "&s", &s));
+	g_assert_cmpstr(s, ==, "a@example.com");
+	g_assert_false(g_variant_dict_contains(&dict, "from_name"));
+	g_assert_false(g_variant_dict_contains(&dict, "message_id"));
+	g_assert_false(g_variant_dict_contains(&dict, "in_reply_to"));
+	g_assert_true(g_variant_dict_lookup(&dict, "to", "^a&s", &to));
+	g_assert_cmpuint(g_strv_length((char **)to), ==, 0);
+	g_free(to);
+	g_assert_true(g_variant_dict_lookup(&dict, "date", "x", &date));
+	g_assert_cmpint(date, ==, 0);
+	g_assert_true(g_variant_dict_lookup(&dict, "size", "t", &size));
+	g_assert_cmpuint(size, ==, strlen(attachment_mail));
+	g_assert_true(g_variant_dict_lookup(&dict, "body", "&s", &s));
+	g_assert_cmpstr(s, ==, "see attached");
+	atts = g_variant_dict_lookup_value(&dict, "attachments", G_VARIANT_TYPE("aa{sv}"));
+	g_assert_nonnull(atts);
+	g_assert_cmpuint(g_variant_n_children(atts), ==, 4);
+	first = g_variant_get_child_value(atts, 0);
+	g_assert_true(g_variant_lookup(first, "filename", "&s", &s));
+	g_assert_cmpstr(s, ==, "résumé.pdf");
+	g_assert_true(g_variant_lookup(first, "content_type", "&s", &s));
+	g_assert_cmpstr(s, ==, "application/pdf");
+	g_assert_true(g_variant_lookup(first, "size", "t", &size));
+	g_assert_cmpuint(size, ==, 18);
+	g_variant_unref(first);
+	g_variant_unref(atts);
+	g_variant_dict_clear(&dict);
+	g_variant_unref(v);
+	pd_message_free(&msg);
+}
+
+static void
+test_variant_full(void)
+{
+	pd_message *msg = parse_ok(simple_mail);
+	GVariant *v = g_variant_ref_sink(pd_message_to_variant(msg));
+	const char *s;
+	const char **list = NULL;
+
+	g_assert_true(g_variant_lookup(v, "from_name", "&s", &s));
+	g_assert_cmpstr(s, ==, "Alice Example");
+	g_assert_true(g_variant_lookup(v, "message_id", "&s", &s));
+	g_assert_cmpstr(s, ==, "abc123@example.com");
+	g_assert_true(g_variant_lookup(v, "in_reply_to", "&s", &s));
+	g_assert_cmpstr(s, ==, "parent@example.com");
+	g_assert_true(g_variant_lookup(v, "to", "^a&s", &list));
+	g_assert_cmpuint(g_strv_length((char **)list), ==, 2);
+	g_assert_cmpstr(list[0], ==, "Bob <bob@example.org>");
+	g_assert_cmpstr(list[1], ==, "carol@example.net");
+	g_free(list);
+	g_assert_true(g_variant_lookup(v, "cc", "^a&s", &list));
+	g_assert_cmpstr(list[0], ==, "Dave <dave@example.com>");
+	g_free(list);
+	g_assert_true(g_variant_lookup(v, "references", "^a&s", &list));
+	g_assert_cmpuint(g_strv_length((char **)list), ==, 2);
+	g_free(list);
+	g_variant_unref(v);
+	pd_message_free(&msg);
+
+	/* a refused message still converts */
+	msg = pd_message_parse("", 0, NULL, NULL, NULL);
+	v = g_variant_ref_sink(pd_message_to_variant(msg));
+	g_assert_true(g_variant_lookup(v, "from", "&s", &s));
+	g_assert_cmpstr(s, ==, "");
+	g_variant_unref(v);
+	pd_message_free(&msg);
+}
+
+static void
+test_cause_names(void)
+{
+	static const char *const names[] = {
+		"none", "empty", "too-large", "no-headers", "no-sender",
+		"unparsable", "released", "rule", "limit",
+	};
+
+	g_assert_cmpuint(G_N_ELEMENTS(names), ==, PD_CAUSE_COUNT);
+	for (int i = 0; i < PD_CAUSE_COUNT; i++) {
+		g_assert_cmpstr(pd_cause_name((pd_cause)i), ==, names[i]);
+		g_assert_cmpint(pd_cause_from_name(names[i]), ==, i);
+	}
+	g_assert_cmpint(pd_cause_from_name("bogus"), ==, PD_CAUSE_NONE);
+	g_assert_cmpint(pd_cause_from_name(NULL), ==, PD_CAUSE_NONE);
+	g_assert_cmpstr(pd_cause_name(PD_CAUSE_COUNT), ==, "unknown");
+}
+
+static void
+test_free_null(void)
+{
+	pd_message *msg = NULL;
+
+	pd_message_free(NULL);
+	pd_message_free(&msg);
+	g_assert_null(msg);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	pd_parse_init();
+	g_test_add_func("/parse/simple", test_simple);
+	g_test_add_func("/parse/missing-optional-headers", test_missing_optional_headers);
+	g_test_add_func("/parse/encoded-words", test_encoded_words);
+	g_test_add_func("/parse/raw-8bit-latin1", test_raw_8bit_latin1);
+	g_test_add_func("/parse/charsets-in-parts", test_charsets_in_parts);
+	g_test_add_func("/parse/alternative-prefers-plain", test_alternative_prefers_plain);
+	g_test_add_func("/parse/html-only", test_html_only);
+	g_test_add_func("/parse/attachments", test_attachments);
+	g_test_add_func("/parse/forwarded-message", test_forwarded_message);
+	g_test_add_func("/parse/crlf-body", test_crlf_body);
+	g_test_add_func("/parse/crlf-same-as-lf", test_crlf_same_as_lf);
+	g_test_add_func("/parse/empty", test_empty);
+	g_test_add_func("/parse/whitespace-only", test_whitespace_only);
+	g_test_add_func("/parse/body-only", test_body_only);
+	g_test_add_func("/parse/binary-garbage", test_binary_garbage);
+	g_test_add_func("/parse/garbage-after-headers", test_garbage_after_headers);
+	g_test_add_func("/parse/nul-bytes", test_nul_bytes);
+	g_test_add_func("/parse/too-large", test_too_large);
+	g_test_add_func("/parse/sender-fallback", test_sender_fallback);
+	g_test_add_func("/parse/group", test_group);
+	g_test_add_func("/parse/headers-only", test_headers_only);
+	g_test_add_func("/parse/missing-separator", test_missing_separator);
+	g_test_add_func("/parse/deep-nesting", test_deep_nesting);
+	g_test_add_func("/parse/variant", test_variant);
+	g_test_add_func("/parse/variant-full", test_variant_full);
+	g_test_add_func("/parse/cause-names", test_cause_names);
+	g_test_add_func("/parse/free-null", test_free_null);
+	rc = g_test_run();
+	pd_parse_shutdown();
+	return rc;
+}
