@@ -215,14 +215,15 @@ line_of(const pd_config *cfg, const char *group, const char *key)
 	return line;
 }
 
-/* GKeyFile keeps no line numbers, so one pass over the text records them and
- * reports syntax errors with their line before GKeyFile sees the file. */
-static gboolean
+/* GKeyFile keeps no line numbers, so one pass over the text records them
+ * and reports syntax errors with their line. Bad lines are blanked in the
+ * returned copy, so GKeyFile reads the rest and every other problem is
+ * reported in the same run. */
+static char *
 scan_lines(pd_config *cfg, const char *text, GPtrArray *problems)
 {
 	char **lines = g_strsplit(text, "\n", -1);
 	char *group = NULL;
-	gboolean ok = TRUE;
 	for (int i = 0; lines[i] != NULL; i++) {
 		char *l = g_strstrip(lines[i]);
 		if (*l == '\0' || *l == '#' || *l == ';')
@@ -239,12 +240,13 @@ scan_lines(pd_config *cfg, const char *text, GPtrArray *problems)
 			problem(problems, cfg, i + 1, "syntax",
 			        group == NULL ? "a key outside any [section]"
 			                      : "expected \"key = value\", \"[section]\" or a # comment");
-			ok = FALSE;
+			*l = '\0';
 		}
 	}
 	g_free(group);
+	char *clean = g_strjoinv("\n", lines);
 	g_strfreev(lines);
-	return ok;
+	return clean;
 }
 
 static void
@@ -320,16 +322,19 @@ pd_config_load(const char *path, GPtrArray *problems)
 	if (!g_file_get_contents(path, &text, NULL, &e)) {
 		problem(problems, cfg, 0, "file", e->message);
 		g_error_free(e);
-	} else if (scan_lines(cfg, text, problems) &&
-	           !g_key_file_load_from_data(cfg->kf, text, (gsize)-1, G_KEY_FILE_NONE, &e)) {
-		problem(problems, cfg, 0, "syntax", e->message);
-		g_error_free(e);
 	} else {
-		char **groups = g_key_file_get_groups(cfg->kf, NULL);
-		for (int i = 0; groups[i] != NULL; i++)
-			check_group(cfg, groups[i], problems);
-		g_strfreev(groups);
-		check_required(cfg, problems);
+		char *clean = scan_lines(cfg, text, problems);
+		if (!g_key_file_load_from_data(cfg->kf, clean, (gsize)-1, G_KEY_FILE_NONE, &e)) {
+			problem(problems, cfg, 0, "syntax", e->message);
+			g_error_free(e);
+		} else {
+			char **groups = g_key_file_get_groups(cfg->kf, NULL);
+			for (int i = 0; groups[i] != NULL; i++)
+				check_group(cfg, groups[i], problems);
+			g_strfreev(groups);
+			check_required(cfg, problems);
+		}
+		g_free(clean);
 	}
 	g_free(text);
 	gboolean bad = problems != NULL ? problems->len > before : FALSE;

@@ -108,24 +108,30 @@ stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
 	return idx;
 }
 
-/* Parse the staged bytes (mapped, not copied) unless they are over the size
- * limit, which is checked on the size alone. */
+/* Over the size limit nothing is parsed but the header block (within its
+ * first 256 KB), so the quarantine can say who sent what. */
+static void
+parse_too_large(work *w, const char *raw, gsize len, guint64 size, guint64 limit)
+{
+	gsize n = MIN(len, 256 * 1024);
+	const char *end = g_strstr_len(raw, (gssize)n, "\n\n");
+	pd_parse_limits none = { 0 };
+	if (end != NULL)
+		w->msg = pd_message_parse(raw, (gsize)(end - raw) + 1, &none, &w->cause, &w->reason);
+	g_free(w->reason);
+	w->cause = PD_CAUSE_TOO_LARGE;
+	w->reason = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, the limit is %"
+	                            G_GUINT64_FORMAT " (limits.max_message_size)", size, limit);
+}
+
+/* Parse the staged bytes, mapped rather than copied. */
 static void
 parse_staged(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *limits)
 {
 	guint64 size = pd_spool_item_size(batch, w->spool_idx);
 	const char *sha = pd_spool_item_sha256(batch, w->spool_idx);
+	gboolean too_large = limits->max_message_size != 0 && size > limits->max_message_size;
 	w->item->size = size;
-	if (limits->max_message_size != 0 && size > limits->max_message_size) {
-		w->msg = pd_message_parse("", 0, limits, &w->cause, &w->reason);
-		w->cause = PD_CAUSE_TOO_LARGE;
-		g_free(w->reason);
-		w->reason = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, the limit is %"
-		                            G_GUINT64_FORMAT " (limits.max_message_size)",
-		                            size, limits->max_message_size);
-		w->keys[1] = g_strdup_printf("raw:%s", sha);
-		return;
-	}
 	GError *e = NULL;
 	GMappedFile *map = size > 0 ? g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, &e) : NULL;
 	const char *raw = map != NULL ? g_mapped_file_get_contents(map) : "";
@@ -135,9 +141,11 @@ parse_staged(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limi
 		w->cause = PD_CAUSE_UNPARSABLE;
 		w->reason = g_strdup_printf("cannot read the spooled copy: %s", e->message);
 		g_error_free(e);
-	} else
+	} else if (too_large)
+		parse_too_large(w, raw, len, size, limits->max_message_size);
+	else
 		w->msg = pd_message_parse(raw, len, limits, &w->cause, &w->reason);
-	w->keys[1] = content_key(raw, len, w->msg, sha);
+	w->keys[1] = too_large ? g_strdup_printf("raw:%s", sha) : content_key(raw, len, w->msg, sha);
 	if (map != NULL)
 		g_mapped_file_unref(map);
 }

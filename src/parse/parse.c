@@ -207,7 +207,6 @@ html_is_raw_text(const char *name)
 	       strcmp(name, "title") == 0;
 }
 
-
 static const char *
 html_skip_raw_element(const char *p, const char *name)
 {
@@ -679,6 +678,20 @@ add_references(GPtrArray *out, GMimeParserOptions *po, const char *header, int m
 	g_mime_references_free(refs);
 }
 
+/* Some clients write In-Reply-To without the angle brackets, which
+ * g_mime_references_parse skips; a lone id@domain token still threads. */
+static char *
+bare_message_id(const char *header)
+{
+	char *id = clean_optional(header);
+
+	if (id != NULL && (strpbrk(id, " <>()\"") != NULL || strchr(id, '@') == NULL)) {
+		g_free(id);
+		id = NULL;
+	}
+	return id;
+}
+
 static char *
 first_reference(GMimeParserOptions *po, const char *header)
 {
@@ -689,7 +702,7 @@ first_reference(GMimeParserOptions *po, const char *header)
 	if (one->len > 0)
 		id = g_ptr_array_steal_index(one, 0);
 	g_ptr_array_unref(one);
-	return id;
+	return id ? id : bare_message_id(header);
 }
 
 static void
@@ -735,7 +748,21 @@ parser_options_new(void)
 	return po;
 }
 
-static gboolean starts_with_header(const char *raw, gsize len);
+/* RFC 5322 2.2: a field name is printable US-ASCII except colon; the
+ * obsolete syntax (4.5) allows white space before the colon. */
+static gboolean
+starts_with_header(const char *raw, gsize len)
+{
+	gsize i = 0;
+
+	while (i < len && (guchar)raw[i] > ' ' && (guchar)raw[i] < 127 && raw[i] != ':')
+		i++;
+	if (i == 0)
+		return FALSE;
+	while (i < len && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	return i < len && raw[i] == ':';
+}
 
 /* Where the header block stops without the blank line RFC 5322 requires:
  * the first line that is neither a field nor a continuation. GMime drops
@@ -803,20 +830,17 @@ construct_message(GMimeParserOptions *po, const char *raw, gsize len)
 	return mime;
 }
 
-/* RFC 5322 2.2: a field name is printable US-ASCII except colon; the
- * obsolete syntax (4.5) allows white space before the colon. */
-static gboolean
-starts_with_header(const char *raw, gsize len)
+/* Mailbox files and some MTA pipes put an envelope line ("From sender
+ * date") before the headers; it is not part of the message. */
+static gsize
+envelope_line_length(const char *raw, gsize len)
 {
-	gsize i = 0;
+	const char *nl;
 
-	while (i < len && (guchar)raw[i] > ' ' && (guchar)raw[i] < 127 && raw[i] != ':')
-		i++;
-	if (i == 0)
-		return FALSE;
-	while (i < len && (raw[i] == ' ' || raw[i] == '\t'))
-		i++;
-	return i < len && raw[i] == ':';
+	if (len < 5 || memcmp(raw, "From ", 5) != 0 || starts_with_header(raw, len))
+		return 0;
+	nl = memchr(raw, '\n', len);
+	return nl ? (gsize)(nl - raw) + 1 : len;
 }
 
 static gboolean
@@ -848,6 +872,8 @@ message_new(gsize size)
 static pd_cause
 check_raw(const char *raw, gsize len, const pd_parse_limits *limits, char **reason_r)
 {
+	gsize skip;
+
 	if (limits != NULL && limits->max_message_size > 0 && len > limits->max_message_size) {
 		*reason_r = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, limit is %"
 		                            G_GUINT64_FORMAT " (limits.max_message_size)",
@@ -862,7 +888,8 @@ check_raw(const char *raw, gsize len, const pd_parse_limits *limits, char **reas
 		*reason_r = g_strdup("empty message: only white space");
 		return PD_CAUSE_EMPTY;
 	}
-	if (!starts_with_header(raw, len)) {
+	skip = envelope_line_length(raw, len);
+	if (!starts_with_header(raw + skip, len - skip)) {
 		*reason_r = g_strdup("no header block: the input does not start with a header field");
 		return PD_CAUSE_NO_HEADERS;
 	}
@@ -912,8 +939,10 @@ pd_message_parse(const char *raw, gsize len, const pd_parse_limits *limits,
 	pd_cause cause = check_raw(raw, len, limits, &reason);
 
 	if (cause == PD_CAUSE_NONE) {
+		gsize skip = envelope_line_length(raw, len);
+
 		msg->has_headers = TRUE;
-		cause = parse_mime(msg, raw, len, &reason);
+		cause = parse_mime(msg, raw + skip, len - skip, &reason);
 	} else if (cause == PD_CAUSE_NO_HEADERS) {
 		g_free(msg->body);
 		msg->body = bare_body(raw, len);

@@ -68,6 +68,9 @@ void pd_parse_shutdown(void);
  * *reason_r (caller frees). *cause_r is PD_CAUSE_NONE for a good message,
  * and then *reason_r is NULL. cause_r and reason_r may be NULL; limits may be
  * NULL (no limit). The size limit is checked before any parsing.
+ * An mbox envelope line ("From sender date") before the headers is skipped,
+ * and the first line that is neither a header field nor a continuation
+ * starts the body even without the blank line.
  * The result is the caller's: free it with pd_message_free. Each call uses
  * its own GMime objects, so calls may run in parallel threads. */
 pd_message *pd_message_parse(const char *raw, gsize len, const pd_parse_limits *limits,

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# demo.sh: install what is needed, build, and run postdesk on the bundled demo mailbox.
+# The demo Maildir is copied, so contrib/demo/ itself is never changed.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/contrib/install-deps.sh"
+"$top/contrib/build.sh"
+
+demo="$top/build/demo"
+rm -rf "$demo"
+mkdir -p "$demo"
+cp -r "$top/contrib/demo/Maildir" "$demo/Maildir"
+cp "$top/contrib/demo/postdesk.conf" "$demo/postdesk.conf"
+
+echo "== postdeskd --once: the demo mailbox into tickets"
+"$top/build/postdeskd" -c "$demo/postdesk.conf" --once
+echo
+echo "== postdesk list"
+"$top/build/postdesk" -c "$demo/postdesk.conf" list
+echo
+echo "== postdesk quarantine list"
+"$top/build/postdesk" -c "$demo/postdesk.conf" quarantine list
+echo
+echo "Try: build/postdesk -c build/demo/postdesk.conf show 1000"
