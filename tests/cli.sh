@@ -58,6 +58,8 @@ like "$out" "dropped quarantine entry 2" "drop removes an entry"
 is "$(pd quarantine list | tail -1)" "0 quarantined" "the quarantine is empty"
 printf 'garbage\001\002 no headers here\n' | pd deliver 2>"$T/err"
 like "$(cat "$T/err")" "duplicate of quarantine entry 2" "the dropped mail delivered again is recognised"
+{ printf 'From: CRLF Sender <crlf@example.com>\r\nSubject: big with CRLF\r\n\r\n'; head -c 3000 /dev/zero | tr '\0' 'y'; } | pd deliver 2>/dev/null
+like "$(pd quarantine list)" "too-large .*crlf@example.com" "a too-large CRLF mail still shows its sender"
 pd quarantine frobnicate 2>/dev/null
 is "$?" 64 "an unknown quarantine verb is a usage error"
 

@@ -58,7 +58,10 @@ drop_one(pd_txn *txn, gpointer data, GError **error)
 static JsonNode *
 entry_json(const pd_quarantine *q)
 {
-	JsonNode *n = json_gvariant_serialize(pd_quarantine_to_variant(q));
+	/* json_gvariant_serialize() does not consume a floating reference. */
+	GVariant *v = g_variant_ref_sink(pd_quarantine_to_variant(q));
+	JsonNode *n = json_gvariant_serialize(v);
+	g_variant_unref(v);
 	char *t = pd_cli_iso_time(q->time);
 	json_object_set_string_member(json_node_get_object(n), "time", t);
 	g_free(t);

@@ -69,6 +69,18 @@ work_clear(work *w)
 
 /* ---- before the transaction ---- */
 
+/* Where the header block ends (the blank line), searched in the first max
+ * bytes; NULL if there is none. Either line-end convention counts. */
+static const char *
+header_end(const char *raw, gsize len)
+{
+	const char *lf = g_strstr_len(raw, (gssize)len, "\n\n");
+	const char *crlf = g_strstr_len(raw, (gssize)len, "\r\n\r\n");
+	if (lf == NULL || (crlf != NULL && crlf < lf))
+		return crlf;
+	return lf;
+}
+
 /* The content key: a mail delivered twice (two aliases, an MTA retry) differs
  * only in the trace headers on top, so the key is the Message-ID plus a hash
  * of everything after the header block; without a Message-ID, the raw bytes. */
@@ -77,10 +89,7 @@ content_key(const char *raw, gsize len, const pd_message *msg, const char *sha25
 {
 	if (msg == NULL || msg->message_id == NULL)
 		return g_strdup_printf("raw:%s", sha256);
-	const char *body = g_strstr_len(raw, (gssize)len, "\n\n");
-	const char *crlf = g_strstr_len(raw, (gssize)len, "\r\n\r\n");
-	if (body == NULL || (crlf != NULL && crlf < body))
-		body = crlf;
+	const char *body = header_end(raw, len);
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 	g_checksum_update(sum, (const guchar *)msg->message_id, (gssize)strlen(msg->message_id) + 1);
 	if (body != NULL)
@@ -113,11 +122,10 @@ stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
 static void
 parse_too_large(work *w, const char *raw, gsize len, guint64 size, guint64 limit)
 {
-	gsize n = MIN(len, 256 * 1024);
-	const char *end = g_strstr_len(raw, (gssize)n, "\n\n");
+	const char *end = header_end(raw, MIN(len, 256 * 1024));
 	pd_parse_limits none = { 0 };
 	if (end != NULL)
-		w->msg = pd_message_parse(raw, (gsize)(end - raw) + 1, &none, &w->cause, &w->reason);
+		w->msg = pd_message_parse(raw, (gsize)(end - raw) + 2, &none, &w->cause, &w->reason);
 	g_free(w->reason);
 	w->cause = PD_CAUSE_TOO_LARGE;
 	w->reason = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, the limit is %"
