@@ -35,6 +35,16 @@ mail_text same@example.com "Twice" same@example.com | maildir_put 1900000002.M2.
 pdd --once 2>/dev/null
 is "$(ticket_count)" 13 "the same mail twice in one batch makes one ticket"
 
+# Transient trouble (the spool cannot take files): the run defers, the mail stays in new/.
+mail_text later@example.com "Stays put" | maildir_put 1950000001.M1.host
+mv "$T/state/spool/tmp" "$T/state/spool/tmp.away" && : > "$T/state/spool/tmp"
+pdd --once 2>"$T/log"
+is "$?" 75 "a spool failure defers the run (exit 75)"
+is "$(ls "$T/mail/new")" "1950000001.M1.host" "and the mail stays in new/"
+rm "$T/state/spool/tmp" && mv "$T/state/spool/tmp.away" "$T/state/spool/tmp"
+pdd --once 2>/dev/null
+is "$(ticket_count)" 14 "the next run takes it"
+
 # A missing Maildir: the run is deferred (75) and says why.
 printf '[source ghost]\npath = %s/nowhere\n' "$T" >> "$CONF"
 pdd --once 2>"$T/log"

@@ -31,14 +31,15 @@ pd_cli_deliver(pd_cli *cli)
 			g_info("%s", item.summary);
 			rc = PD_EX_OK;
 		} else {
-			fprintf(stderr, "postdesk deliver: %s; the message was not accepted, try again later\n",
-			        e->message);
+			fprintf(stderr, "postdesk deliver: %s\n", e->message);
 			g_error_free(e);
 		}
 		pd_ingest_item_clear(&item);
 		pd_app_close(&app);
 	}
 	pd_parse_shutdown();
+	if (rc != PD_EX_OK)
+		fprintf(stderr, "postdesk deliver: the message was not accepted, try again later\n");
 	g_free(source);
 	g_free(queue);
 	return rc;
