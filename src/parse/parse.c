@@ -947,6 +947,8 @@ pd_message_parse(const char *raw, gsize len, const pd_parse_limits *limits,
 		g_free(msg->body);
 		msg->body = bare_body(raw, len);
 	}
+	/* Until quoted history is split off, the new text is the whole text. */
+	msg->body_new = g_strdup(msg->body);
 	if (cause_r != NULL)
 		*cause_r = cause;
 	if (reason_r != NULL)
@@ -973,6 +975,7 @@ pd_message_free(pd_message **msg)
 	g_free(m->in_reply_to);
 	g_ptr_array_unref(m->references);
 	g_free(m->body);
+	g_free(m->body_new);
 	g_ptr_array_unref(m->attachments);
 	g_free(m);
 	*msg = NULL;

@@ -43,6 +43,16 @@ typedef struct {
  * refused before parsing (empty, too large) has only size set. The body has
  * no trailing white space. Without a header block, body is the whole input
  * as text. */
+/* What kind of mail this is, for the loop guard and the rules. */
+typedef enum {
+	PD_MSG_AUTO_SUBMITTED = 1 << 0,  /* Auto-Submitted other than "no", or a vendor equivalent */
+	PD_MSG_AUTO_REPLIED = 1 << 1,    /* an automatic answer to a mail (RFC 3834 auto-replied) */
+	PD_MSG_OUT_OF_OFFICE = 1 << 2,   /* a vacation / out-of-office notice */
+	PD_MSG_BOUNCE = 1 << 3,          /* a delivery status notification or bounce */
+	PD_MSG_LIST = 1 << 4,            /* from a mailing list (List-Id and kin) */
+	PD_MSG_OURS = 1 << 5,            /* our own mail coming back */
+} pd_message_flags;
+
 typedef struct {
 	char *subject;           /* decoded, unfolded; "" if none */
 	pd_address *from;        /* NULL if no usable sender */
@@ -53,6 +63,9 @@ typedef struct {
 	GPtrArray *references;   /* of char*, without <>, oldest first */
 	gint64 date;             /* Date: as unix seconds, 0 if missing or invalid */
 	char *body;              /* the text: text/plain preferred, else HTML stripped */
+	char *body_new;          /* the new text of a reply: body without quoted history and
+	                          * signature; equal to body when nothing was quoted */
+	guint32 flags;           /* pd_message_flags */
 	GPtrArray *attachments;  /* of pd_attachment* */
 	guint64 size;            /* raw size in bytes */
 	gboolean has_headers;    /* a header block was found */
