@@ -430,6 +430,116 @@ test_spool(fixture *f, gconstpointer data)
 	g_free(tmp);
 }
 
+typedef struct {
+	gint64 next_try;
+	pd_job_state state;
+	guint64 id;
+} job_args;
+
+static gboolean
+add_job_fn(pd_txn *txn, gpointer data, GError **error)
+{
+	job_args *a = data;
+	pd_job *j = pd_job_new();
+	j->kind = g_strdup("ticket-created");
+	j->rcpts = g_strsplit("a@example.com", ",", -1);
+	j->data = g_bytes_new_static("hi\r\n", 4);
+	j->state = a->state;
+	j->next_try = a->next_try;
+	gboolean ok = pd_job_add(txn, j, error);
+	a->id = j->id;
+	pd_job_free(&j);
+	return ok;
+}
+
+static gboolean
+collect_job(const pd_job *j, gpointer data)
+{
+	g_string_append_printf(data, "%" G_GUINT64_FORMAT " ", j->id);
+	return TRUE;
+}
+
+typedef struct {
+	gint64 now;
+	GString *ids;
+	guint64 update_id;
+} due_args;
+
+static gboolean
+due_fn(pd_txn *txn, gpointer data, GError **error)
+{
+	due_args *a = data;
+	g_string_truncate(a->ids, 0);
+	return pd_jobs_foreach_due(txn, a->now, collect_job, a->ids, error);
+}
+
+static gboolean
+mark_sent_fn(pd_txn *txn, gpointer data, GError **error)
+{
+	due_args *a = data;
+	pd_job *j = pd_job_get(txn, a->update_id, TRUE, error);
+	if (j == NULL)
+		return FALSE;
+	j->state = PD_JOB_SENT;
+	j->attempts++;
+	gboolean ok = pd_job_put(txn, j, error);
+	pd_job_free(&j);
+	return ok;
+}
+
+static void
+test_outbox_due(fixture *f, gconstpointer data)
+{
+	job_args jobs[] = { { 300, PD_JOB_QUEUED }, { 100, PD_JOB_QUEUED }, { 50, PD_JOB_SENT },
+	                    { 200, PD_JOB_QUEUED }, { 900, PD_JOB_QUEUED } };
+	for (guint i = 0; i < G_N_ELEMENTS(jobs); i++)
+		g_assert_true(pd_store_run(f->store, add_job_fn, &jobs[i], NULL));
+	g_assert_cmpuint(jobs[0].id, ==, 1);
+	due_args a = { 300, g_string_new(NULL) };
+	g_assert_true(pd_store_run(f->store, due_fn, &a, NULL));
+	/* Only queued jobs, due by now, earliest first. */
+	g_assert_cmpstr(a.ids->str, ==, "2 4 1 ");
+	a.update_id = 2;
+	g_assert_true(pd_store_run(f->store, mark_sent_fn, &a, NULL));
+	g_assert_true(pd_store_run(f->store, due_fn, &a, NULL));
+	g_assert_cmpstr(a.ids->str, ==, "4 1 ");
+	a.now = 1000;
+	g_assert_true(pd_store_run(f->store, due_fn, &a, NULL));
+	g_assert_cmpstr(a.ids->str, ==, "4 1 5 ");
+	g_string_free(a.ids, TRUE);
+}
+
+typedef struct {
+	gint64 now;
+	gboolean count;
+	guint hits;
+} rate_args;
+
+static gboolean
+rate_fn(pd_txn *txn, gpointer data, GError **error)
+{
+	rate_args *a = data;
+	return pd_rate_hit(txn, "ack:a@example.com", a->now, G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC, a->count, &a->hits, error);
+}
+
+static void
+test_rate_window(fixture *f, gconstpointer data)
+{
+	gint64 hour = G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC;
+	for (int i = 0; i < 5; i++) {
+		rate_args a = { (gint64)i * 60 * G_USEC_PER_SEC, TRUE };
+		g_assert_true(pd_store_run(f->store, rate_fn, &a, NULL));
+		g_assert_cmpuint(a.hits, ==, (guint)i + 1);
+	}
+	rate_args peek = { G_GINT64_CONSTANT(1800) * G_USEC_PER_SEC, FALSE };
+	g_assert_true(pd_store_run(f->store, rate_fn, &peek, NULL));
+	g_assert_cmpuint(peek.hits, ==, 5);
+	/* An hour and two minutes later, the first three hits left the window. */
+	rate_args later = { hour + 150 * G_USEC_PER_SEC, FALSE };
+	g_assert_true(pd_store_run(f->store, rate_fn, &later, NULL));
+	g_assert_cmpuint(later.hits, ==, 2);
+}
+
 /* Two threads update the same two records in opposite orders across two
  * databases: BDB picks deadlock victims, pd_store_run aborts and retries
  * them, and every increment must land exactly once. */
@@ -527,5 +637,7 @@ main(int argc, char **argv)
 	ADD("recovery-after-crash", test_recovery_after_crash);
 	ADD("spool", test_spool);
 	ADD("deadlock-retry", test_deadlock_retry);
+	ADD("outbox-due", test_outbox_due);
+	ADD("rate-window", test_rate_window);
 	return g_test_run();
 }

@@ -12,7 +12,7 @@
 
 typedef enum {
 	DB_TICKETS, DB_EVENTS, DB_MESSAGES, DB_BY_MSGID, DB_BY_STATUS, DB_BY_REQUESTER,
-	DB_QUARANTINE, DB_SEQUENCES, DB_COUNT
+	DB_QUARANTINE, DB_SEQUENCES, DB_OUTBOX, DB_OUTBOX_DUE, DB_RATES, DB_COUNT
 } pd_db_id;
 
 struct pd_store {
@@ -20,6 +20,7 @@ struct pd_store {
 	DB *db[DB_COUNT];
 	DB_SEQUENCE *seq_ticket;
 	DB_SEQUENCE *seq_quarantine;
+	DB_SEQUENCE *seq_job;
 	pd_spool *spool;
 	char *dir;
 	pd_store_options opts;

@@ -19,6 +19,9 @@ static const struct {
 	[DB_BY_REQUESTER] = { "by_requester.db", TRUE },
 	[DB_QUARANTINE] = { "quarantine.db", FALSE },
 	[DB_SEQUENCES] = { "sequences.db", FALSE },
+	[DB_OUTBOX] = { "outbox.db", FALSE },
+	[DB_OUTBOX_DUE] = { "outbox_due.db", TRUE },
+	[DB_RATES] = { "rates.db", FALSE },
 };
 
 void
@@ -80,6 +83,29 @@ static int
 index_requester(DB *db, const DBT *key, const DBT *data, DBT *result)
 {
 	return index_field(data, result, "requester");
+}
+
+/* Only queued jobs are in the due index, keyed by their next try (u64
+ * big-endian, so a cursor walks them in time order). */
+static int
+index_due(DB *db, const DBT *key, const DBT *data, DBT *result)
+{
+	GVariant *rec = pd_record_decode(data->data, data->size);
+	guint32 state = PD_JOB_SENT;
+	gint64 next = 0;
+	int rc = DB_DONOTINDEX;
+	if (rec != NULL && g_variant_lookup(rec, "state", "u", &state) && state == PD_JOB_QUEUED) {
+		g_variant_lookup(rec, "next_try", "x", &next);
+		memset(result, 0, sizeof *result);
+		result->data = malloc(8);
+		pd_key_u64(result->data, (guint64)next);
+		result->size = 8;
+		result->flags = DB_DBT_APPMALLOC;
+		rc = 0;
+	}
+	if (rec != NULL)
+		g_variant_unref(rec);
+	return rc;
 }
 
 static gboolean
@@ -155,8 +181,13 @@ open_all(pd_store *s, GError **error)
 	                                  index_requester, DB_CREATE | DB_AUTO_COMMIT);
 	if (!pd_db_check(NULL, rc, "associate by_requester", error))
 		return FALSE;
+	rc = s->db[DB_OUTBOX]->associate(s->db[DB_OUTBOX], NULL, s->db[DB_OUTBOX_DUE], index_due,
+	                                 DB_CREATE | DB_AUTO_COMMIT);
+	if (!pd_db_check(NULL, rc, "associate outbox_due", error))
+		return FALSE;
 	return open_sequence(s, "ticket", s->opts.first_ticket_id, &s->seq_ticket, error) &&
-	       open_sequence(s, "quarantine", 1, &s->seq_quarantine, error);
+	       open_sequence(s, "quarantine", 1, &s->seq_quarantine, error) &&
+	       open_sequence(s, "job", 1, &s->seq_job, error);
 }
 
 pd_store *
@@ -187,9 +218,13 @@ pd_store_close(pd_store **store)
 		s->seq_ticket->close(s->seq_ticket, 0);
 	if (s->seq_quarantine != NULL)
 		s->seq_quarantine->close(s->seq_quarantine, 0);
+	if (s->seq_job != NULL)
+		s->seq_job->close(s->seq_job, 0);
 	/* Secondaries before their primary. */
 	static const pd_db_id order[] = { DB_BY_STATUS, DB_BY_REQUESTER, DB_TICKETS, DB_EVENTS,
-	                                  DB_MESSAGES, DB_BY_MSGID, DB_QUARANTINE, DB_SEQUENCES };
+	                                  DB_MESSAGES, DB_BY_MSGID, DB_QUARANTINE, DB_OUTBOX_DUE,
+	                                  DB_OUTBOX, DB_RATES, DB_SEQUENCES };
+	G_STATIC_ASSERT(G_N_ELEMENTS(order) == DB_COUNT);
 	for (guint i = 0; i < G_N_ELEMENTS(order); i++)
 		if (s->db[order[i]] != NULL)
 			s->db[order[i]]->close(s->db[order[i]], 0);

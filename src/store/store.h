@@ -124,6 +124,54 @@ gboolean pd_quarantine_delete(pd_txn *txn, guint64 id, GError **error);
 typedef gboolean (*pd_quarantine_visit)(const pd_quarantine *q, gpointer data);
 gboolean pd_quarantine_foreach(pd_txn *txn, pd_quarantine_visit visit, gpointer data, GError **error);
 
+/* ---- outbox: notifications, written in the transaction that causes them ---- */
+
+typedef enum {
+	PD_JOB_QUEUED,     /* waiting for its next try */
+	PD_JOB_SENT,       /* every recipient accepted it */
+	PD_JOB_FAILED,     /* permanent: a 5xx, or it could not be rendered; see reply */
+	PD_JOB_DEAD,       /* retried until the retry period ran out */
+} pd_job_state;
+
+const char *pd_job_state_name(pd_job_state state);
+
+typedef struct {
+	guint64 id;
+	guint64 ticket;        /* 0 if not about a ticket */
+	guint32 seq;           /* the event that caused it */
+	char *kind;            /* template name: ticket-created, agent-reply, ... */
+	char *mail_from;       /* envelope sender */
+	char **rcpts;          /* envelope recipients (NULL-terminated) */
+	char *message_id;      /* of the composed message */
+	GBytes *data;          /* the composed message, CRLF */
+	pd_job_state state;
+	guint attempts;
+	gint64 created;        /* microseconds */
+	gint64 next_try;       /* microseconds; meaningful while QUEUED */
+	char *last_reply;      /* the last server reply or failure reason */
+	GVariant *rcpt_state;  /* a{ss}: recipient -> "sent" | "failed: reply" (may be NULL) */
+} pd_job;
+
+pd_job *pd_job_new(void);
+void pd_job_free(pd_job **job);
+/* Give the job the next id and store it. */
+gboolean pd_job_add(pd_txn *txn, pd_job *job, GError **error);
+gboolean pd_job_put(pd_txn *txn, const pd_job *job, GError **error);
+pd_job *pd_job_get(pd_txn *txn, guint64 id, gboolean for_update, GError **error);
+/* Queued jobs whose next try is at or before now, oldest due first. */
+typedef gboolean (*pd_job_visit)(const pd_job *job, gpointer data);
+gboolean pd_jobs_foreach_due(pd_txn *txn, gint64 now, pd_job_visit visit, gpointer data, GError **error);
+/* Every job in id order. */
+gboolean pd_jobs_foreach(pd_txn *txn, pd_job_visit visit, gpointer data, GError **error);
+GVariant *pd_job_to_variant(const pd_job *job, gboolean with_data);
+
+/* ---- counters: sliding-window rate limits, kept in the same transactions ---- */
+
+/* Count an event for key at now and return how many fall within the last
+ * window_us, including this one (pass count = FALSE to only read). */
+gboolean pd_rate_hit(pd_txn *txn, const char *key, gint64 now, gint64 window_us, gboolean count,
+                     guint *hits_r, GError **error);
+
 /* ---- records as GVariant a{sv}, for JSON output ---- */
 GVariant *pd_ticket_to_variant(const pd_ticket *ticket);
 GVariant *pd_event_to_variant(const pd_event *event);
