@@ -21,4 +21,11 @@ echo
 echo "== postdesk quarantine list"
 "$top/build/postdesk" -c "$demo/postdesk.conf" quarantine list
 echo
+echo "== postdesk outbox list: notifications (no SMTP server configured, so written to build/demo/state/sent/new)"
+"$top/build/postdesk" -c "$demo/postdesk.conf" outbox list | cut -c1-100
+echo
+first=$(ls "$demo/state/sent/new" | sort -t. -k2 | head -1)
+echo "== the acknowledgement of ticket 1000, as the requester receives it"
+"$top/build/postdesk" -c "$demo/postdesk.conf" outbox show 1 | tr -d '\r' | sed -n '/^Date:/,/^Content-Type: text\/html/p' | grep -v '^Content-Type: text/html' | head -40
+echo
 echo "Try: build/postdesk -c build/demo/postdesk.conf show 1000"

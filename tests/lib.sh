@@ -54,6 +54,10 @@ pd_setup() {
 [store]
 dir = state
 
+[notify]
+address = support@example.com
+templates = $top_srcdir/templates
+
 [source inbox]
 path = mail
 queue = support

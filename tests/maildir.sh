@@ -10,7 +10,7 @@ ok $? "postdeskd --once exits 0"
 is "$(ticket_count)" 5 "five mails, five tickets"
 is "$(ls "$T/mail/new" | wc -l)" 0 "new/ is empty"
 is "$(ls "$T/mail/cur" | sort | tr '\n' ' ')" "1700000001.M1.host:2,S 1700000002.M2.host:2,S 1700000003.M3.host:2,S 1700000004.M4.host:2,S 1700000005.M5.host:2,S " "each is in cur/ with the S flag"
-is "$(grep -c 'ticket #' "$T/log")" 5 "one summary line per message"
+is "$(grep -c 'ticket #[0-9]* created' "$T/log")" 5 "one summary line per message"
 like "$(pd list)" "1000 +new .*user1@example.com +Question 1" "tickets in arrival order"
 
 # A message put back into new/ (as after a crash before the rename) is a no-op.

@@ -40,5 +40,6 @@ int pd_cli_deliver(pd_cli *cli);
 int pd_cli_list(pd_cli *cli);
 int pd_cli_show(pd_cli *cli);
 int pd_cli_quarantine(pd_cli *cli);
+int pd_cli_outbox(pd_cli *cli);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
 	{ "list", pd_cli_list, "list tickets" },
 	{ "show", pd_cli_show, "show a ticket and its history" },
 	{ "quarantine", pd_cli_quarantine, "list, show, release or drop quarantined mail" },
+	{ "outbox", pd_cli_outbox, "list, show or retry notifications" },
 };
 
 static void

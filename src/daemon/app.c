@@ -3,6 +3,7 @@
 #include "app.h"
 
 #include <stdio.h>
+#include <string.h>
 
 pd_config *
 pd_app_load_config(const char *path)
@@ -15,6 +16,109 @@ pd_app_load_config(const char *path)
 		fprintf(stderr, "%s\n", (char *)problems->pdata[i]);
 	g_ptr_array_unref(problems);
 	return cfg;
+}
+
+static void
+queue_conf_free(gpointer p)
+{
+	pd_queue_conf *q = p;
+	g_free(q->address);
+	g_free(q->agents);
+	g_free(q);
+}
+
+static GHashTable *
+queue_confs(const pd_config *cfg)
+{
+	GHashTable *queues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queue_conf_free);
+	char **names = pd_config_groups(cfg, "queue");
+	for (int i = 0; names[i] != NULL; i++) {
+		char *group = g_strdup_printf("queue %s", names[i]);
+		pd_queue_conf *q = g_new0(pd_queue_conf, 1);
+		q->address = g_strdup(pd_config_string(cfg, group, "address"));
+		q->agents = g_strdup(pd_config_string(cfg, group, "agents"));
+		g_hash_table_insert(queues, g_strdup(names[i]), q);
+		g_free(group);
+	}
+	g_strfreev(names);
+	return queues;
+}
+
+/* A path key whose default lives in the state directory. */
+static char *
+state_path(const pd_config *cfg, const char *group, const char *key, const char *name)
+{
+	char *v = pd_config_path_value(cfg, group, key);
+	if (v != NULL)
+		return v;
+	char *dir = pd_config_path_value(cfg, "store", "dir");
+	v = g_build_filename(dir, name, NULL);
+	g_free(dir);
+	return v;
+}
+
+static pd_notify *
+open_notify(const pd_config *cfg, GError **error)
+{
+	char *tdir = pd_config_path_value(cfg, "notify", "templates");
+	const char *lang = pd_config_string(cfg, "notify", "language");
+	pd_templates *templates = pd_templates_load(tdir, lang, error);
+	g_free(tdir);
+	char *secret_path = state_path(cfg, "notify", "secret_file", "secret");
+	pd_secret *secret = templates != NULL ? pd_secret_load(secret_path, error) : NULL;
+	g_free(secret_path);
+	if (secret == NULL) {
+		pd_templates_free(&templates);
+		return NULL;
+	}
+	const char *address = pd_config_string(cfg, "notify", "address");
+	const char *domain = pd_config_string(cfg, "notify", "domain");
+	const char *at = strrchr(address, '@');
+	char **own = g_strsplit_set(pd_config_string(cfg, "notify", "own_addresses"), ", ", -1);
+	pd_notify_options o = {
+		.address = (char *)address, .name = (char *)pd_config_string(cfg, "notify", "name"),
+		.domain = (char *)(domain != NULL ? domain : at != NULL ? at + 1 : "localhost"),
+		.tag = (char *)pd_config_string(cfg, "notify", "subject_tag"), .default_lang = (char *)lang,
+		.own_addresses = own,
+		.ack_per_hour = (guint)pd_config_int(cfg, "notify", "ack_per_hour"),
+		.ack_per_day = (guint)pd_config_int(cfg, "notify", "ack_per_day"),
+		.ticket_per_hour = (guint)pd_config_int(cfg, "notify", "ticket_per_hour"),
+		.max_output = (gsize)pd_config_int(cfg, "notify", "max_output"),
+		.queues = queue_confs(cfg),
+	};
+	pd_notify *n = pd_notify_new(&o, templates, secret);
+	g_strfreev(own);
+	return n;
+}
+
+static pd_notifier *
+open_notifier(const pd_config *cfg, pd_store *store, GError **error)
+{
+	pd_retry_policy policy = {
+		.retry_min_us = pd_config_int(cfg, "notify", "retry_min") * 1000,
+		.retry_max_us = pd_config_int(cfg, "notify", "retry_max") * 1000,
+		.retry_for_us = pd_config_int(cfg, "notify", "retry_for") * 1000,
+	};
+	if (*pd_config_string(cfg, "notify", "smtp_url") != '\0') {
+		g_set_error(error, PD_ERROR, PD_ERROR_CONFIG, "notify.smtp_url: SMTP delivery is not built in yet");
+		return NULL;
+	}
+	char *maildir = state_path(cfg, "notify", "maildir", "sent");
+	pd_notifier *n = pd_notifier_new(store, pd_transport_maildir(maildir), &policy);
+	g_free(maildir);
+	return n;
+}
+
+gboolean
+pd_app_run_notifier(pd_app *app)
+{
+	GError *e = NULL;
+	guint tried = 0;
+	if (pd_notifier_run(app->notifier, pd_now_usec(), &tried, &e))
+		return TRUE;
+	g_warning("outbox: %s; the notifications stay queued", e->message);
+	g_error_free(e);
+	return FALSE;
 }
 
 gboolean
@@ -37,13 +141,18 @@ pd_app_open(pd_app *app, pd_config *cfg, GError **error)
 		.default_queue = pd_config_string(cfg, "ingest", "default_queue"),
 	};
 	app->ingest = pd_ingest_new(app->store, &io);
-	return TRUE;
+	app->notify = open_notify(cfg, error);
+	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, error) : NULL;
+	pd_ingest_set_notify(app->ingest, app->notify);
+	return app->notifier != NULL;
 }
 
 void
 pd_app_close(pd_app *app)
 {
+	pd_notifier_free(&app->notifier);
 	pd_ingest_free(&app->ingest);
+	pd_notify_free(&app->notify);
 	pd_store_close(&app->store);
 	pd_config_free(&app->cfg);
 }

@@ -6,11 +6,15 @@
 #include "store/store.h"
 #include "ingest/ingest.h"
 #include "source/maildir.h"
+#include "notify/notify.h"
+#include "notify/notifier.h"
 
 typedef struct {
 	pd_config *cfg;
 	pd_store *store;
 	pd_ingest *ingest;
+	pd_notify *notify;
+	pd_notifier *notifier;
 } pd_app;
 
 /* Load the config (path NULL: the default one) and report each problem on
@@ -21,6 +25,9 @@ pd_config *pd_app_load_config(const char *path);
  * cfg from here on, whether or not this succeeds; pd_app_close frees it. */
 gboolean pd_app_open(pd_app *app, pd_config *cfg, GError **error);
 void pd_app_close(pd_app *app);
+
+/* Deliver the notifications that are due; logs and returns FALSE on store trouble. */
+gboolean pd_app_run_notifier(pd_app *app);
 
 /* The sources declared in the config, as Maildir descriptions (names and
  * paths owned by the returned array). */

@@ -62,6 +62,7 @@ run_daemon(pd_app *app, GPtrArray *sources)
 	g_info("started with %u source(s), polling every %" G_GINT64_FORMAT " ms", sources->len, poll_ms);
 	while (!stop_requested) {
 		run_sources(app, sources);
+		pd_app_run_notifier(app);
 		if (g_get_monotonic_time() - last_ckpt >= ckpt_ms * 1000) {
 			GError *e = NULL;
 			if (!pd_store_checkpoint(app->store, &e)) {
@@ -135,7 +136,11 @@ main(int argc, char **argv)
 	} else {
 		GPtrArray *sources = pd_app_maildir_sources(cfg);
 		install_signals();
-		rc = once ? (run_sources(&app, sources) == PD_OK ? 0 : PD_EX_TEMPFAIL) : run_daemon(&app, sources);
+		if (once) {
+			pd_result res = run_sources(&app, sources);
+			rc = pd_app_run_notifier(&app) && res == PD_OK ? 0 : PD_EX_TEMPFAIL;
+		} else
+			rc = run_daemon(&app, sources);
 		g_ptr_array_unref(sources);
 	}
 	pd_app_close(&app);

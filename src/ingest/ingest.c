@@ -10,6 +10,7 @@
 
 struct pd_ingest {
 	pd_store *store;
+	pd_notify *notify;
 	pd_ingest_options opts;
 	char *default_queue;
 };
@@ -22,13 +23,14 @@ typedef struct {
 	pd_cause cause;
 	char *reason;
 	char *keys[3];            /* dedupe keys, NULL-terminated */
+	const char *drop_reason;  /* set when the mail is to be dropped */
 	guint64 release_of;       /* quarantine entry being released, or 0 */
 } work;
 
 const char *
 pd_ingest_outcome_name(pd_ingest_outcome o)
 {
-	static const char *const names[] = { "pending", "created", "duplicate", "quarantined", "skipped" };
+	static const char *const names[] = { "pending", "created", "duplicate", "quarantined", "skipped", "dropped" };
 	return o < G_N_ELEMENTS(names) ? names[o] : "?";
 }
 
@@ -41,6 +43,12 @@ pd_ingest_new(pd_store *store, const pd_ingest_options *opts)
 	ing->default_queue = g_strdup(opts->default_queue != NULL ? opts->default_queue : "general");
 	ing->opts.default_queue = ing->default_queue;
 	return ing;
+}
+
+void
+pd_ingest_set_notify(pd_ingest *ing, pd_notify *notify)
+{
+	ing->notify = notify;
 }
 
 void
@@ -247,6 +255,7 @@ create_ticket(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 	guint32 seq = 0;
 	gboolean ok = pd_ticket_create(txn, t, error) &&
 	              pd_event_append(txn, t, "created", t->requester, message_event_data(c, w), &seq, error) &&
+	              (c->ing->notify == NULL || pd_notify_ticket_created(c->ing->notify, txn, t, seq, w->msg, error)) &&
 	              pd_ticket_put(txn, t, error) &&
 	              (w->msg->message_id == NULL || pd_msgid_put(txn, w->msg->message_id, t->id, seq, error)) &&
 	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", t->id, seq), error);
@@ -297,6 +306,28 @@ forget_quarantined(pd_txn *txn, guint64 id, GError **error)
 	return ok;
 }
 
+/* Our own notification coming back (a forwarding loop, a misconfigured
+ * alias): its Message-ID carries our HMAC, which nobody else can make. */
+static const char *
+drop_reason(const pd_ingest *ing, const work *w)
+{
+	guint64 ticket;
+	guint32 seq;
+	if (ing->notify != NULL && w->msg != NULL && w->msg->message_id != NULL &&
+	    pd_msgid_check(pd_notify_secret(ing->notify), w->msg->message_id, &ticket, &seq))
+		return "our own notification came back";
+	return NULL;
+}
+
+static gboolean
+drop(pd_txn *txn, work *w, GError **error)
+{
+	if (!put_keys(txn, w, g_variant_new_parsed("{'dropped': <%s>}", w->drop_reason), error))
+		return FALSE;
+	w->item->outcome = PD_INGEST_DROPPED;
+	return TRUE;
+}
+
 static gboolean
 commit_one(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 {
@@ -309,6 +340,8 @@ commit_one(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 		return TRUE;
 	if (w->cause != PD_CAUSE_NONE)
 		return quarantine(txn, c, w, error);
+	if ((w->drop_reason = drop_reason(c->ing, w)) != NULL)
+		return drop(txn, w, error);
 	return create_ticket(txn, c, w, error);
 }
 
@@ -345,8 +378,15 @@ summarize(const work *w)
 		                       w->msg->from->addr);
 		break;
 	case PD_INGEST_DUPLICATE:
-		what = it->ticket != 0 ? g_strdup_printf("duplicate of ticket #%" G_GUINT64_FORMAT ", nothing to do", it->ticket)
-		                       : g_strdup_printf("duplicate of quarantine entry %" G_GUINT64_FORMAT ", nothing to do", it->quarantine);
+		if (it->ticket != 0)
+			what = g_strdup_printf("duplicate of ticket #%" G_GUINT64_FORMAT ", nothing to do", it->ticket);
+		else if (it->quarantine != 0)
+			what = g_strdup_printf("duplicate of quarantine entry %" G_GUINT64_FORMAT ", nothing to do", it->quarantine);
+		else
+			what = g_strdup("seen before and dropped, nothing to do");
+		break;
+	case PD_INGEST_DROPPED:
+		what = g_strdup_printf("dropped: %s", w->drop_reason);
 		break;
 	case PD_INGEST_QUARANTINED:
 		what = g_strdup_printf("quarantined as %" G_GUINT64_FORMAT ": %s: %s", it->quarantine,

@@ -1,0 +1,327 @@
+/* notify.c: planning notifications: loop guard, rate limits, template context, composing, queueing. */
+#include "config.h"
+#include "notify.h"
+#include "compose.h"
+#include "pd.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+struct pd_notify {
+	pd_notify_options o;
+	pd_templates *templates;
+	pd_secret *secret;
+	GHashTable *own;   /* lower-case addresses that are ours */
+};
+
+static void
+add_own(pd_notify *n, const char *addr)
+{
+	if (addr != NULL && *addr != '\0')
+		g_hash_table_add(n->own, g_ascii_strdown(addr, -1));
+}
+
+pd_notify *
+pd_notify_new(const pd_notify_options *opts, pd_templates *templates, pd_secret *secret)
+{
+	pd_notify *n = g_new0(pd_notify, 1);
+	n->o = *opts;
+	n->templates = templates;
+	n->secret = secret;
+	n->own = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	n->o.own_addresses = NULL;
+	add_own(n, opts->address);
+	for (int i = 0; opts->own_addresses != NULL && opts->own_addresses[i] != NULL; i++)
+		add_own(n, opts->own_addresses[i]);
+	GHashTableIter it;
+	gpointer q;
+	if (opts->queues != NULL) {
+		g_hash_table_iter_init(&it, opts->queues);
+		while (g_hash_table_iter_next(&it, NULL, &q))
+			add_own(n, ((pd_queue_conf *)q)->address);
+	}
+	return n;
+}
+
+void
+pd_notify_free(pd_notify **np)
+{
+	pd_notify *n = *np;
+	if (n == NULL)
+		return;
+	pd_templates_free(&n->templates);
+	pd_secret_free(&n->secret);
+	g_hash_table_unref(n->own);
+	if (n->o.queues != NULL)
+		g_hash_table_unref(n->o.queues);
+	g_clear_pointer(np, g_free);
+}
+
+const pd_secret *pd_notify_secret(const pd_notify *n) { return n->secret; }
+const char *pd_notify_address(const pd_notify *n) { return n->o.address; }
+const char *pd_notify_domain(const pd_notify *n) { return n->o.domain; }
+
+/* ---- the loop guard ---- */
+
+/* Local parts that belong to machines, not people. */
+static const char *const machine_locals[] = {
+	"mailer-daemon", "postmaster", "bounce", "bounces", "listserv", "majordomo", "root", NULL
+};
+static const char *const machine_prefixes[] = { "noreply", "no-reply", "no_reply", "donotreply",
+	                                         "do-not-reply", "bounce-", "bounces-", "bounce+", NULL };
+
+gboolean
+pd_notify_blocked_address(const pd_notify *n, const char *address, const char **why_r)
+{
+	const char *why = NULL;
+	char *addr = g_ascii_strdown(address, -1);
+	const char *at = strrchr(addr, '@');
+	char *local = at != NULL ? g_strndup(addr, (gsize)(at - addr)) : g_strdup(addr);
+	char *plus = strchr(local, '+');
+	char *base = plus != NULL ? g_strdup_printf("%.*s%s", (int)(plus - local), local, at != NULL ? at : "")
+	                          : g_strdup(addr);
+	if (at == NULL || at == addr || at[1] == '\0')
+		why = "not a usable address";
+	else if (g_hash_table_contains(n->own, addr) || g_hash_table_contains(n->own, base))
+		why = "one of our own addresses";
+	else if (g_strv_contains(machine_locals, local))
+		why = "a mailer or system address";
+	for (int i = 0; why == NULL && machine_prefixes[i] != NULL; i++)
+		if (g_str_has_prefix(local, machine_prefixes[i]))
+			why = "a no-reply address";
+	if (why_r != NULL)
+		*why_r = why;
+	g_free(addr);
+	g_free(local);
+	g_free(base);
+	return why != NULL;
+}
+
+static const char *
+flags_reason(guint32 flags)
+{
+	if (flags & PD_MSG_OURS)
+		return "the mail is our own mail coming back";
+	if (flags & PD_MSG_BOUNCE)
+		return "the mail is a bounce";
+	if (flags & (PD_MSG_AUTO_SUBMITTED | PD_MSG_AUTO_REPLIED | PD_MSG_OUT_OF_OFFICE))
+		return "the mail was sent automatically";
+	if (flags & PD_MSG_LIST)
+		return "the mail came from a mailing list";
+	return NULL;
+}
+
+/* Rate limits, counted only when the notification will really be queued.
+ * The per-address limits guard requesters' mailboxes against answering
+ * machines; agents get every notice, so only the per-ticket limit (a
+ * runaway conversation) applies to them. */
+static gboolean
+over_rate(pd_notify *n, pd_txn *txn, const char *kind, const char *to, guint64 ticket,
+          gboolean per_address, const char **why_r, GError **error)
+{
+	gint64 now = pd_now_usec(), hour = G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC;
+	char *rkey = g_strdup_printf("to:%s:%s", kind, to);
+	char *tkey = g_strdup_printf("ticket:%" G_GUINT64_FORMAT, ticket);
+	guint h = 0, d = 0, t = 0;
+	gboolean ok = pd_rate_hit(txn, rkey, now, hour, FALSE, &h, error) &&
+	              pd_rate_hit(txn, rkey, now, 24 * hour, FALSE, &d, error) &&
+	              pd_rate_hit(txn, tkey, now, hour, FALSE, &t, error);
+	*why_r = NULL;
+	if (!per_address)
+		h = d = 0;
+	if (ok && h >= n->o.ack_per_hour)
+		*why_r = "rate limit: too many to this address in the last hour";
+	else if (ok && d >= n->o.ack_per_day)
+		*why_r = "rate limit: too many to this address in the last day";
+	else if (ok && t >= n->o.ticket_per_hour)
+		*why_r = "rate limit: too many for this ticket in the last hour";
+	else if (ok)
+		ok = pd_rate_hit(txn, rkey, now, 24 * hour, TRUE, &d, error) &&
+		     pd_rate_hit(txn, tkey, now, hour, TRUE, &t, error);
+	g_free(rkey);
+	g_free(tkey);
+	return ok;
+}
+
+/* ---- the template context ---- */
+
+static void
+member(JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, value != NULL ? value : "");
+}
+
+static JsonNode *
+context(pd_notify *n, const pd_ticket *t, const pd_message *msg, const char *to_name, const char *to)
+{
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "ticket");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "id");
+	json_builder_add_int_value(b, (gint64)t->id);
+	member(b, "subject", t->subject);
+	member(b, "status", t->status);
+	member(b, "queue", t->queue);
+	member(b, "priority", t->priority);
+	char *tag = g_strdup_printf("[%s #%" G_GUINT64_FORMAT "]", n->o.tag, t->id);
+	member(b, "tag", tag);
+	g_free(tag);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "requester");
+	json_builder_begin_object(b);
+	member(b, "name", t->requester_name != NULL ? t->requester_name : t->requester);
+	member(b, "address", t->requester);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "recipient");
+	json_builder_begin_object(b);
+	member(b, "name", to_name != NULL ? to_name : to);
+	member(b, "address", to);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "message");
+	json_builder_begin_object(b);
+	member(b, "subject", msg != NULL ? msg->subject : NULL);
+	member(b, "from", msg != NULL && msg->from != NULL ? msg->from->addr : NULL);
+	member(b, "text", msg != NULL ? msg->body_new : NULL);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "desk");
+	json_builder_begin_object(b);
+	member(b, "name", n->o.name);
+	member(b, "address", n->o.address);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	JsonNode *root = json_builder_get_root(b);
+	g_object_unref(b);
+	return root;
+}
+
+/* ---- one notification ---- */
+
+typedef struct {
+	const char *kind;          /* template name */
+	const char *to, *to_name;
+	gboolean to_requester;     /* answers the requester: auto-replied, and guarded by flags */
+	const pd_message *msg;     /* the mail that caused it, if any */
+	guint n;                   /* index within the event, for the Message-ID */
+} note;
+
+static gboolean
+suppressed(pd_txn *txn, pd_ticket *t, const note *nt, const char *why, GError **error)
+{
+	GVariant *data = g_variant_new_parsed("{'kind': <%s>, 'to': <%s>, 'reason': <%s>}", nt->kind, nt->to, why);
+	return pd_event_append(txn, t, "notification-suppressed", "system", data, NULL, error);
+}
+
+static GPtrArray *
+references(const pd_message *msg)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	if (msg == NULL)
+		return refs;
+	/* The last few are enough to thread; a long chain only grows headers. */
+	guint start = msg->references->len > 9 ? msg->references->len - 9 : 0;
+	for (guint i = start; i < msg->references->len; i++)
+		g_ptr_array_add(refs, msg->references->pdata[i]);
+	if (msg->message_id != NULL)
+		g_ptr_array_add(refs, msg->message_id);
+	g_ptr_array_add(refs, NULL);
+	return refs;
+}
+
+static pd_job *
+compose_job(pd_notify *n, const pd_ticket *t, guint32 seq, const note *nt, const pd_rendered *r)
+{
+	pd_job *j = pd_job_new();
+	j->ticket = t->id;
+	j->seq = seq;
+	j->kind = g_strdup(nt->kind);
+	j->mail_from = g_strdup(n->o.address);
+	j->rcpts = g_new0(char *, 2);
+	j->rcpts[0] = g_strdup(nt->to);
+	j->message_id = pd_msgid_make(n->secret, t->id, seq, nt->n, n->o.domain);
+	char *reply_to = pd_token_reply_address(n->secret, n->o.address, t->id, nt->to);
+	GPtrArray *refs = references(nt->msg);
+	pd_compose c = {
+		.from_name = n->o.name, .from_addr = n->o.address, .to_name = nt->to_name, .to_addr = nt->to,
+		.reply_to = reply_to, .message_id = j->message_id,
+		.in_reply_to = nt->msg != NULL ? nt->msg->message_id : NULL,
+		.references = (const char *const *)refs->pdata, .subject = r->subject, .tag = n->o.tag,
+		.ticket = t->id, .auto_replied = nt->to_requester, .headers = r->headers, .text = r->text,
+		.html = r->html, .date = pd_now_usec() / G_USEC_PER_SEC,
+	};
+	j->data = pd_compose_message(&c);
+	j->created = j->next_try = pd_now_usec();
+	g_ptr_array_unref(refs);
+	g_free(reply_to);
+	return j;
+}
+
+/* A notification that cannot be rendered fails alone, with its reason; the
+ * change that caused it stands. */
+static pd_job *
+failed_job(const pd_ticket *t, guint32 seq, const note *nt, const char *reason)
+{
+	pd_job *j = pd_job_new();
+	j->ticket = t->id;
+	j->seq = seq;
+	j->kind = g_strdup(nt->kind);
+	j->rcpts = g_new0(char *, 2);
+	j->rcpts[0] = g_strdup(nt->to);
+	j->state = PD_JOB_FAILED;
+	j->created = pd_now_usec();
+	j->last_reply = g_strdup(reason);
+	return j;
+}
+
+static gboolean
+queue_note(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const note *nt, GError **error)
+{
+	const char *why = NULL;
+	if (pd_notify_blocked_address(n, nt->to, &why))
+		return suppressed(txn, t, nt, why, error);
+	if (nt->to_requester && nt->msg != NULL && (why = flags_reason(nt->msg->flags)) != NULL)
+		return suppressed(txn, t, nt, why, error);
+	if (!over_rate(n, txn, nt->kind, nt->to, t->id, nt->to_requester, &why, error))
+		return FALSE;
+	if (why != NULL)
+		return suppressed(txn, t, nt, why, error);
+	JsonNode *ctx = context(n, t, nt->msg, nt->to_name, nt->to);
+	GError *e = NULL;
+	pd_rendered *r = pd_templates_render(n->templates, nt->kind, n->o.default_lang, ctx, n->o.max_output, &e);
+	json_node_unref(ctx);
+	pd_job *j = r != NULL ? compose_job(n, t, seq, nt, r) : failed_job(t, seq, nt, e->message);
+	g_clear_error(&e);
+	pd_rendered_free(&r);
+	gboolean ok = pd_job_add(txn, j, error);
+	pd_job_free(&j);
+	return ok;
+}
+
+static gboolean
+notify_agents(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_message *msg, guint *idx,
+              GError **error)
+{
+	const pd_queue_conf *q = n->o.queues != NULL ? g_hash_table_lookup(n->o.queues, t->queue) : NULL;
+	if (q == NULL || q->agents == NULL)
+		return TRUE;
+	char **agents = g_strsplit_set(q->agents, ", ", -1);
+	gboolean ok = TRUE;
+	for (int i = 0; ok && agents[i] != NULL; i++) {
+		if (*agents[i] == '\0')
+			continue;
+		note nt = { "agent-new-ticket", agents[i], NULL, FALSE, msg, (*idx)++ };
+		ok = queue_note(n, txn, t, seq, &nt, error);
+	}
+	g_strfreev(agents);
+	return ok;
+}
+
+gboolean
+pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_message *msg,
+                         GError **error)
+{
+	guint idx = 0;
+	note ack = { "ticket-created", t->requester, t->requester_name, TRUE, msg, idx++ };
+	return queue_note(n, txn, t, seq, &ack, error) && notify_agents(n, txn, t, seq, msg, &idx, error);
+}

@@ -1,0 +1,50 @@
+/* notify.h: which notifications a change causes, rendered and queued in the change's own transaction. */
+#ifndef PD_NOTIFY_H
+#define PD_NOTIFY_H
+
+#include <glib.h>
+#include "store/store.h"
+#include "parse/parse.h"
+#include "template.h"
+#include "token.h"
+
+typedef struct {
+	char *address;          /* the desk's address: From, and the base of reply tokens */
+	char *agents;           /* comma-separated addresses told of new tickets (until agents exist) */
+} pd_queue_conf;
+
+typedef struct {
+	char *address;          /* support@example.com */
+	char *name;             /* display name, "Support" */
+	char *domain;           /* for Message-IDs; default: the address's domain */
+	char *tag;              /* subject tag: "[tag #id]" */
+	char *default_lang;
+	char **own_addresses;   /* never send to these (lower case); the desk's own are added */
+	guint ack_per_hour, ack_per_day, ticket_per_hour;
+	gsize max_output;
+	GHashTable *queues;     /* name -> pd_queue_conf* */
+} pd_notify_options;
+
+typedef struct pd_notify pd_notify;
+
+/* Takes ownership of templates, secret and opts->queues; the strings of
+ * opts must outlive the planner (they come from the config), own_addresses
+ * is copied. */
+pd_notify *pd_notify_new(const pd_notify_options *opts, pd_templates *templates, pd_secret *secret);
+void pd_notify_free(pd_notify **n);
+const pd_secret *pd_notify_secret(const pd_notify *n);
+const char *pd_notify_address(const pd_notify *n);
+const char *pd_notify_domain(const pd_notify *n);
+
+/* Is this an address we must never send to (ours, a mailer daemon, a
+ * no-reply address)? why_r (may be NULL) gets a borrowed reason. */
+gboolean pd_notify_blocked_address(const pd_notify *n, const char *address, const char **why_r);
+
+/* A ticket was created from msg (event seq): acknowledge the requester and
+ * tell the queue's agents, each unless the loop guard says no, in which
+ * case a "notification-suppressed" event records why. Call inside the
+ * transaction that created the ticket; the ticket is updated (events). */
+gboolean pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *ticket, guint32 seq,
+                                  const pd_message *msg, GError **error);
+
+#endif
