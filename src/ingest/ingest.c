@@ -111,6 +111,8 @@ content_key(const char *raw, gsize len, const pd_message *msg, const char *sha25
 static int
 stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
 {
+	if (item->data != NULL)
+		return pd_spool_stage_bytes(batch, g_bytes_get_data(item->data, NULL), g_bytes_get_size(item->data), error);
 	if (item->path == NULL)
 		return pd_spool_stage_fd(batch, item->fd, error);
 	int fd = open(item->path, O_RDONLY | O_CLOEXEC);

@@ -25,9 +25,10 @@ typedef enum {
 const char *pd_ingest_outcome_name(pd_ingest_outcome outcome);
 
 typedef struct {
-	/* in: exactly one of path and fd */
+	/* in: exactly one of path, data and fd */
 	const char *path;        /* a file to read (a Maildir message) */
-	int fd;                  /* or a descriptor to read to its end (-1 if path) */
+	GBytes *data;            /* or the bytes themselves (fetched over IMAP or POP3) */
+	int fd;                  /* or a descriptor to read to its end (-1 if path or data) */
 	const char *source;      /* source name ("pipe" for the delivery command) */
 	const char *source_key;  /* the message's identity in its source, or NULL */
 	const char *queue;       /* the source's queue, or NULL for the default */
