@@ -115,16 +115,7 @@ stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
 		return pd_spool_stage_bytes(batch, g_bytes_get_data(item->data, NULL), g_bytes_get_size(item->data), error);
 	if (item->path == NULL)
 		return pd_spool_stage_fd(batch, item->fd, error);
-	int fd = open(item->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pd_set_errno_error(error, errno, "open", item->path);
-		if (errno == ENOENT)
-			(*error)->code = PD_ERROR_NOT_FOUND;
-		return -1;
-	}
-	int idx = pd_spool_stage_fd(batch, fd, error);
-	close(fd);
-	return idx;
+	return pd_spool_stage_file(batch, item->path, error);
 }
 
 /* Over the size limit nothing is parsed but the header block (within its

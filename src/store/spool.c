@@ -11,7 +11,8 @@
 
 struct pd_spool {
 	char *dir;
-	guint counter;  /* unique temp names within this process */
+	guint counter;      /* unique temp names within this process */
+	GHashTable *dirs;   /* fan-out directories known to exist */
 };
 
 typedef struct {
@@ -40,6 +41,7 @@ pd_spool_open(const char *dir, GError **error)
 		return NULL;
 	pd_spool *spool = g_new0(pd_spool, 1);
 	spool->dir = g_strdup(dir);
+	spool->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return spool;
 }
 
@@ -49,6 +51,7 @@ pd_spool_close(pd_spool **spool)
 	if (*spool == NULL)
 		return;
 	g_free((*spool)->dir);
+	g_hash_table_unref((*spool)->dirs);
 	g_clear_pointer(spool, g_free);
 }
 
@@ -99,12 +102,18 @@ pd_spool_batch_free(pd_spool_batch **batch)
 	g_clear_pointer(batch, g_free);
 }
 
+static char *
+temp_name(pd_spool *spool)
+{
+	return g_strdup_printf("%s/tmp/%d.%u.%" G_GINT64_FORMAT, spool->dir, (int)getpid(),
+	                       spool->counter++, g_get_monotonic_time());
+}
+
 /* Open a new temp file for staging; its name is unique per process and call. */
 static int
 open_temp(pd_spool *spool, char **path_r, GError **error)
 {
-	*path_r = g_strdup_printf("%s/tmp/%d.%u.%" G_GINT64_FORMAT, spool->dir, (int)getpid(),
-	                          spool->counter++, g_get_monotonic_time());
+	*path_r = temp_name(spool);
 	int fd = open(*path_r, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		pd_set_errno_error(error, errno, "create", *path_r);
@@ -190,6 +199,54 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 	return idx;
 }
 
+/* Hash a file where it is, without writing anything. */
+static gboolean
+hash_fd(int fd, GChecksum *sum, guint64 *size_r, GError **error)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pd_set_errno_error(error, errno, "read", "message");
+			return FALSE;
+		}
+		if (n == 0)
+			return TRUE;
+		g_checksum_update(sum, (guchar *)buf, n);
+		*size_r += (guint64)n;
+	}
+}
+
+int
+pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		pd_set_errno_error(error, e, "open", path);
+		if (e == ENOENT)
+			(*error)->code = PD_ERROR_NOT_FOUND;
+		return -1;
+	}
+	char *tmp = temp_name(b->spool);
+	int idx = -1;
+	if (link(path, tmp) == 0) {
+		GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+		guint64 size = 0;
+		if (hash_fd(fd, sum, &size, error))
+			idx = add_item(b, tmp, sum, size), tmp = NULL;
+		else
+			unlink(tmp);
+		g_checksum_free(sum);
+	} else
+		idx = pd_spool_stage_fd(b, fd, error);  /* another file system, or not allowed: copy */
+	g_free(tmp);
+	close(fd);
+	return idx;
+}
+
 #define ITEM(b, i) (&g_array_index((b)->items, spool_item, (i)))
 
 const char *pd_spool_item_sha256(const pd_spool_batch *b, int i) { return ITEM(b, i)->sha256; }
@@ -253,8 +310,11 @@ move_into_place(pd_spool_batch *b, spool_item *it, GError **error)
 		return TRUE;
 	}
 	char *dir = g_path_get_dirname(it->final_path);
-	gboolean ok = pd_mkdirs(dir, 0700, error);
-	g_free(dir);
+	gboolean ok = g_hash_table_contains(b->spool->dirs, dir) || pd_mkdirs(dir, 0700, error);
+	if (ok)
+		g_hash_table_add(b->spool->dirs, dir);
+	else
+		g_free(dir);
 	if (!ok)
 		return FALSE;
 	if (rename(it->tmp_path, it->final_path) != 0) {

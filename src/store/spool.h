@@ -26,6 +26,11 @@ void pd_spool_batch_free(pd_spool_batch **batch);
  * never held in memory). Returns the item's index in the batch. */
 int pd_spool_stage_bytes(pd_spool_batch *batch, const void *data, gsize len, GError **error);
 int pd_spool_stage_fd(pd_spool_batch *batch, int fd, GError **error);
+/* Stage a file that already exists (a Maildir message): hashed where it is
+ * and hard-linked into the spool when both are on one file system (no copy,
+ * no new inode; Maildir messages are never changed in place), else copied.
+ * A missing file is PD_ERROR_NOT_FOUND. */
+int pd_spool_stage_file(pd_spool_batch *batch, const char *path, GError **error);
 
 /* For an item: its content hash, size, spool-relative final path, and the
  * absolute path where its bytes are now (the temp file until committed). */
