@@ -92,7 +92,7 @@ open_notify(const pd_config *cfg, GError **error)
 }
 
 static pd_notifier *
-open_notifier(const pd_config *cfg, pd_store *store, GError **error)
+open_notifier(const pd_config *cfg, pd_store *store, pd_notify *notify, GError **error)
 {
 	pd_retry_policy policy = {
 		.retry_min_us = pd_config_int(cfg, "notify", "retry_min") * 1000,
@@ -104,7 +104,7 @@ open_notifier(const pd_config *cfg, pd_store *store, GError **error)
 		return NULL;
 	}
 	char *maildir = state_path(cfg, "notify", "maildir", "sent");
-	pd_notifier *n = pd_notifier_new(store, pd_transport_maildir(maildir), &policy);
+	pd_notifier *n = pd_notifier_new(store, notify, pd_transport_maildir(maildir), &policy);
 	g_free(maildir);
 	return n;
 }
@@ -142,7 +142,7 @@ pd_app_open(pd_app *app, pd_config *cfg, GError **error)
 	};
 	app->ingest = pd_ingest_new(app->store, &io);
 	app->notify = open_notify(cfg, error);
-	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, error) : NULL;
+	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, app->notify, error) : NULL;
 	pd_ingest_set_notify(app->ingest, app->notify);
 	return app->notifier != NULL;
 }

@@ -246,7 +246,7 @@ create_ticket(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 	t->source = g_strdup(w->item->source);
 	t->created = t->updated = pd_now_usec();
 	guint32 seq = 0;
-	gboolean ok = pd_ticket_create(txn, t, error) &&
+	gboolean ok = pd_ticket_new_id(txn, t, error) &&
 	              pd_event_append(txn, t, "created", t->requester, message_event_data(c, w), &seq, error) &&
 	              (c->ing->notify == NULL || pd_notify_ticket_created(c->ing->notify, txn, t, seq, w->msg, error)) &&
 	              pd_ticket_put(txn, t, error) &&
@@ -396,13 +396,19 @@ summarize(const work *w)
 	return line;
 }
 
-/* ---- the batch ---- */
+/* ---- the batch: prepared (staged, parsed, durable on disk), then committed ---- */
 
-static pd_result
-run_works(pd_ingest *ing, work *works, guint n, const pd_parse_limits *limits, GError **error)
+struct pd_ingest_batch {
+	pd_ingest *ing;
+	work *works;
+	guint n;
+	pd_spool_batch *spool;
+};
+
+static gboolean
+prepare_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n, const pd_parse_limits *limits,
+              GError **error)
 {
-	pd_spool_batch *batch = pd_spool_batch_new(pd_store_spool(ing->store));
-	pd_result res = PD_DEFER;
 	for (guint i = 0; i < n; i++) {
 		GError *e = NULL;
 		if (prepare(ing, batch, &works[i], limits, &e))
@@ -411,28 +417,41 @@ run_works(pd_ingest *ing, work *works, guint n, const pd_parse_limits *limits, G
 		 * (disk full, unreadable file) defers the whole batch. */
 		if (e->code != PD_ERROR_NOT_FOUND) {
 			g_propagate_error(error, e);
-			goto out;
+			return FALSE;
 		}
 		works[i].item->outcome = PD_INGEST_SKIPPED;
 		g_error_free(e);
 	}
+	return pd_spool_batch_commit(batch, error);
+}
+
+static pd_result
+commit_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n, GError **error)
+{
 	txn_ctx c = { ing, batch, works, n };
-	if (!pd_spool_batch_commit(batch, error) || !pd_store_run(ing->store, commit_all, &c, error))
-		goto out;
+	if (!pd_store_run(ing->store, commit_all, &c, error))
+		return PD_DEFER;
 	gint64 now = g_get_monotonic_time();
 	for (guint i = 0; i < n; i++) {
 		works[i].item->finished = now;
 		g_free(works[i].item->summary);
 		works[i].item->summary = summarize(&works[i]);
 	}
-	res = PD_OK;
-out:
+	return PD_OK;
+}
+
+static pd_result
+run_works(pd_ingest *ing, work *works, guint n, const pd_parse_limits *limits, GError **error)
+{
+	pd_spool_batch *batch = pd_spool_batch_new(pd_store_spool(ing->store));
+	pd_result res = prepare_works(ing, batch, works, n, limits, error) ? commit_works(ing, batch, works, n, error)
+	                                                                   : PD_DEFER;
 	pd_spool_batch_free(&batch);
 	return res;
 }
 
-pd_result
-pd_ingest_run(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
+static work *
+works_for(pd_ingest_item *items, guint n)
 {
 	work *works = g_new0(work, n);
 	for (guint i = 0; i < n; i++) {
@@ -440,11 +459,54 @@ pd_ingest_run(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
 		works[i].spool_idx = -1;
 		items[i].outcome = PD_INGEST_PENDING;
 	}
-	pd_result res = run_works(ing, works, n, &ing->opts.limits, error);
+	return works;
+}
+
+static void
+works_free(work *works, guint n)
+{
 	for (guint i = 0; i < n; i++)
 		work_clear(&works[i]);
 	g_free(works);
+}
+
+pd_result
+pd_ingest_run(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
+{
+	work *works = works_for(items, n);
+	pd_result res = run_works(ing, works, n, &ing->opts.limits, error);
+	works_free(works, n);
 	return res;
+}
+
+pd_ingest_batch *
+pd_ingest_prepare(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
+{
+	pd_ingest_batch *b = g_new0(pd_ingest_batch, 1);
+	b->ing = ing;
+	b->n = n;
+	b->works = works_for(items, n);
+	b->spool = pd_spool_batch_new(pd_store_spool(ing->store));
+	if (!prepare_works(ing, b->spool, b->works, n, &ing->opts.limits, error))
+		pd_ingest_batch_free(&b);
+	return b;
+}
+
+pd_result
+pd_ingest_commit(pd_ingest_batch *b, GError **error)
+{
+	return commit_works(b->ing, b->spool, b->works, b->n, error);
+}
+
+void
+pd_ingest_batch_free(pd_ingest_batch **batch)
+{
+	pd_ingest_batch *b = *batch;
+	if (b == NULL)
+		return;
+	works_free(b->works, b->n);
+	pd_spool_batch_free(&b->spool);
+	g_clear_pointer(batch, g_free);
 }
 
 typedef struct {

@@ -55,6 +55,16 @@ void pd_ingest_free(pd_ingest **ingest);
 pd_result pd_ingest_run(pd_ingest *ingest, pd_ingest_item *items, guint n, GError **error);
 void pd_ingest_item_clear(pd_ingest_item *item);
 
+/* The same in two steps, so a source can prepare the next batch while this
+ * one commits. prepare stages and parses the items and makes their bytes
+ * durable in the spool (NULL with an error: defer them all); commit records
+ * them in one transaction. The items must outlive the batch. prepare may run
+ * in another thread than commit, one batch at a time per thread. */
+typedef struct pd_ingest_batch pd_ingest_batch;
+pd_ingest_batch *pd_ingest_prepare(pd_ingest *ingest, pd_ingest_item *items, guint n, GError **error);
+pd_result pd_ingest_commit(pd_ingest_batch *batch, GError **error);
+void pd_ingest_batch_free(pd_ingest_batch **batch);
+
 /* Release a quarantined message: process its raw bytes again, without the
  * size limit when the cause was the size. The entry is removed when the
  * mail becomes a ticket; if it is quarantined again the entry is updated. */

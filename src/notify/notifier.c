@@ -10,15 +10,17 @@
 
 struct pd_notifier {
 	pd_store *store;
+	pd_notify *notify;
 	pd_transport transport;
 	pd_retry_policy policy;
 };
 
 pd_notifier *
-pd_notifier_new(pd_store *store, pd_transport transport, const pd_retry_policy *policy)
+pd_notifier_new(pd_store *store, pd_notify *notify, pd_transport transport, const pd_retry_policy *policy)
 {
 	pd_notifier *n = g_new0(pd_notifier, 1);
 	n->store = store;
+	n->notify = notify;
 	n->transport = transport;
 	n->policy = *policy;
 	return n;
@@ -121,16 +123,47 @@ typedef struct {
 	guint64 id;
 	gint64 now;
 	pd_job *job;
+	char *text;          /* the causing mail's new text, for rendering */
 	pd_delivery *result;
 } job_ctx;
+
+/* The new text of the mail behind the job's event, if it has one. */
+static char *
+event_text(pd_txn *txn, const pd_job *j, GError **error)
+{
+	GError *e = NULL;
+	pd_event *ev = pd_event_get(txn, j->ticket, j->seq, &e);
+	if (ev == NULL) {
+		gboolean missing = e->code == PD_ERROR_NOT_FOUND;
+		if (!missing)
+			g_propagate_error(error, e);
+		else
+			g_error_free(e);
+		return missing ? g_strdup("") : NULL;
+	}
+	GVariant *msg = ev->data != NULL ? g_variant_lookup_value(ev->data, "message", G_VARIANT_TYPE_VARDICT) : NULL;
+	const char *text = NULL;
+	if (msg != NULL && !g_variant_lookup(msg, "body_new", "&s", &text))
+		g_variant_lookup(msg, "body", "&s", &text);
+	char *out = g_strdup(text != NULL ? text : "");
+	if (msg != NULL)
+		g_variant_unref(msg);
+	pd_event_free(&ev);
+	return out;
+}
 
 static gboolean
 load_job(pd_txn *txn, gpointer data, GError **error)
 {
 	job_ctx *c = data;
 	pd_job_free(&c->job);
+	g_clear_pointer(&c->text, g_free);
 	c->job = pd_job_get(txn, c->id, FALSE, error);
-	return c->job != NULL;
+	if (c->job == NULL)
+		return FALSE;
+	if (c->job->data == NULL && c->job->ticket != 0 && (c->text = event_text(txn, c->job, error)) == NULL)
+		return FALSE;
+	return TRUE;
 }
 
 /* Apply a delivery result: sent, failed for good, or the next try (dead
@@ -142,6 +175,9 @@ record_result(pd_txn *txn, gpointer data, GError **error)
 	pd_job *j = pd_job_get(txn, c->id, TRUE, error);
 	if (j == NULL)
 		return FALSE;
+	/* The bytes rendered for this attempt are kept: a retry sends them again. */
+	if (j->data == NULL && c->job->data != NULL)
+		j->data = g_bytes_ref(c->job->data);
 	j->attempts++;
 	g_free(j->last_reply);
 	j->last_reply = g_strdup(c->result->reply);
@@ -166,11 +202,19 @@ record_result(pd_txn *txn, gpointer data, GError **error)
 static gboolean
 deliver_one(pd_notifier *n, guint64 id, gint64 now, GError **error)
 {
-	job_ctx c = { n, id, now, NULL, NULL };
+	job_ctx c = { n, id, now, NULL, NULL, NULL };
 	if (!pd_store_run(n->store, load_job, &c, error))
 		return FALSE;
 	pd_delivery d = { 0 };
-	if (c.job->state == PD_JOB_QUEUED) {
+	GError *e = NULL;
+	if (c.job->state == PD_JOB_QUEUED && !pd_notify_render_job(n->notify, c.job, c.text, &e)) {
+		d.status = PD_DELIVERY_FAILED;
+		d.reply = g_strdup_printf("cannot render: %s", e->message);
+		c.result = &d;
+		g_warning("outbox %" G_GUINT64_FORMAT ": %s for ticket #%" G_GUINT64_FORMAT ": %s", id, c.job->kind,
+		          c.job->ticket, d.reply);
+		g_clear_error(&e);
+	} else if (c.job->state == PD_JOB_QUEUED) {
 		n->transport.send(n->transport.self, c.job, &d);
 		c.result = &d;
 		g_info("outbox %" G_GUINT64_FORMAT ": %s to %s for ticket #%" G_GUINT64_FORMAT ": %s: %s", id,
@@ -183,6 +227,7 @@ deliver_one(pd_notifier *n, guint64 id, gint64 now, GError **error)
 	if (d.rcpt_state != NULL)
 		g_variant_unref(d.rcpt_state);
 	pd_job_free(&c.job);
+	g_free(c.text);
 	return ok;
 }
 
@@ -208,10 +253,9 @@ requeue(pd_txn *txn, gpointer data, GError **error)
 	if (j == NULL)
 		return FALSE;
 	gboolean ok = TRUE;
-	if (j->data == NULL) {
+	if (j->data == NULL && j->spec == NULL) {
 		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT,
-		            "outbox job %" G_GUINT64_FORMAT " has no message (it could not be rendered: %s)", id,
-		            j->last_reply != NULL ? j->last_reply : "?");
+		            "outbox job %" G_GUINT64_FORMAT " has nothing to send or render", id);
 		ok = FALSE;
 	} else {
 		j->state = PD_JOB_QUEUED;

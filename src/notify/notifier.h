@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include "store/store.h"
+#include "notify.h"
 
 typedef enum { PD_DELIVERY_SENT, PD_DELIVERY_RETRY, PD_DELIVERY_FAILED } pd_delivery_status;
 
@@ -31,8 +32,9 @@ typedef struct {
 
 typedef struct pd_notifier pd_notifier;
 
-/* Takes ownership of the transport. */
-pd_notifier *pd_notifier_new(pd_store *store, pd_transport transport, const pd_retry_policy *policy);
+/* Takes ownership of the transport; notify (borrowed) renders jobs. */
+pd_notifier *pd_notifier_new(pd_store *store, pd_notify *notify, pd_transport transport,
+                             const pd_retry_policy *policy);
 void pd_notifier_free(pd_notifier **n);
 
 /* Deliver every job due at now; returns how many were tried. FALSE with an
@@ -42,7 +44,8 @@ gboolean pd_notifier_run(pd_notifier *n, gint64 now, guint *tried_r, GError **er
 /* The delay before attempt number attempts+1 (jitter of up to 10 % added). */
 gint64 pd_retry_delay(const pd_retry_policy *p, guint attempts);
 
-/* Queue a failed, dead or queued job again for now. */
+/* Queue a failed, dead or queued job again for now (one that never
+ * rendered is rendered again: the template may have been fixed). */
 gboolean pd_notifier_retry(pd_store *store, guint64 job, GError **error);
 
 #endif

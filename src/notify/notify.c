@@ -123,12 +123,10 @@ over_rate(pd_notify *n, pd_txn *txn, const char *kind, const char *to, guint64 t
 	char *rkey = g_strdup_printf("to:%s:%s", kind, to);
 	char *tkey = g_strdup_printf("ticket:%" G_GUINT64_FORMAT, ticket);
 	guint h = 0, d = 0, t = 0;
-	gboolean ok = pd_rate_hit(txn, rkey, now, hour, FALSE, &h, error) &&
-	              pd_rate_hit(txn, rkey, now, 24 * hour, FALSE, &d, error) &&
+	gboolean ok = (!per_address || (pd_rate_hit(txn, rkey, now, hour, FALSE, &h, error) &&
+	                                pd_rate_hit(txn, rkey, now, 24 * hour, FALSE, &d, error))) &&
 	              pd_rate_hit(txn, tkey, now, hour, FALSE, &t, error);
 	*why_r = NULL;
-	if (!per_address)
-		h = d = 0;
 	if (ok && h >= n->o.ack_per_hour)
 		*why_r = "rate limit: too many to this address in the last hour";
 	else if (ok && d >= n->o.ack_per_day)
@@ -136,7 +134,7 @@ over_rate(pd_notify *n, pd_txn *txn, const char *kind, const char *to, guint64 t
 	else if (ok && t >= n->o.ticket_per_hour)
 		*why_r = "rate limit: too many for this ticket in the last hour";
 	else if (ok)
-		ok = pd_rate_hit(txn, rkey, now, 24 * hour, TRUE, &d, error) &&
+		ok = (!per_address || pd_rate_hit(txn, rkey, now, 24 * hour, TRUE, &d, error)) &&
 		     pd_rate_hit(txn, tkey, now, hour, TRUE, &t, error);
 	g_free(rkey);
 	g_free(tkey);
@@ -183,7 +181,9 @@ context(pd_notify *n, const pd_ticket *t, const pd_message *msg, const char *to_
 	json_builder_begin_object(b);
 	member(b, "subject", msg != NULL ? msg->subject : NULL);
 	member(b, "from", msg != NULL && msg->from != NULL ? msg->from->addr : NULL);
-	member(b, "text", msg != NULL ? msg->body_new : NULL);
+	/* The text is not copied here: the notifier reads it from the event
+	 * that caused the notification, which never changes. */
+	member(b, "text", "");
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "desk");
 	json_builder_begin_object(b);
@@ -229,49 +229,28 @@ references(const pd_message *msg)
 	return refs;
 }
 
-static pd_job *
-compose_job(pd_notify *n, const pd_ticket *t, guint32 seq, const note *nt, const pd_rendered *r)
+/* What the notifier needs to render and compose the job later: the
+ * template context as it was at the commit, and the threading headers. */
+static GVariant *
+render_spec(pd_notify *n, const pd_ticket *t, const note *nt)
 {
-	pd_job *j = pd_job_new();
-	j->ticket = t->id;
-	j->seq = seq;
-	j->kind = g_strdup(nt->kind);
-	j->mail_from = g_strdup(n->o.address);
-	j->rcpts = g_new0(char *, 2);
-	j->rcpts[0] = g_strdup(nt->to);
-	j->message_id = pd_msgid_make(n->secret, t->id, seq, nt->n, n->o.domain);
-	char *reply_to = pd_token_reply_address(n->secret, n->o.address, t->id, nt->to);
+	JsonNode *ctx = context(n, t, nt->msg, nt->to_name, nt->to);
+	char *json = json_to_string(ctx, FALSE);
+	json_node_unref(ctx);
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "context", g_variant_new_take_string(json));
+	g_variant_builder_add(&b, "{sv}", "lang", g_variant_new_string(n->o.default_lang));
+	if (nt->to_name != NULL)
+		g_variant_builder_add(&b, "{sv}", "to_name", g_variant_new_string(nt->to_name));
+	g_variant_builder_add(&b, "{sv}", "auto_replied", g_variant_new_boolean(nt->to_requester));
+	if (nt->msg != NULL && nt->msg->message_id != NULL)
+		g_variant_builder_add(&b, "{sv}", "in_reply_to", g_variant_new_string(nt->msg->message_id));
 	GPtrArray *refs = references(nt->msg);
-	pd_compose c = {
-		.from_name = n->o.name, .from_addr = n->o.address, .to_name = nt->to_name, .to_addr = nt->to,
-		.reply_to = reply_to, .message_id = j->message_id,
-		.in_reply_to = nt->msg != NULL ? nt->msg->message_id : NULL,
-		.references = (const char *const *)refs->pdata, .subject = r->subject, .tag = n->o.tag,
-		.ticket = t->id, .auto_replied = nt->to_requester, .headers = r->headers, .text = r->text,
-		.html = r->html, .date = pd_now_usec() / G_USEC_PER_SEC,
-	};
-	j->data = pd_compose_message(&c);
-	j->created = j->next_try = pd_now_usec();
+	g_variant_builder_add(&b, "{sv}", "references",
+	                      g_variant_new_strv((const char *const *)refs->pdata, (gssize)refs->len - 1));
 	g_ptr_array_unref(refs);
-	g_free(reply_to);
-	return j;
-}
-
-/* A notification that cannot be rendered fails alone, with its reason; the
- * change that caused it stands. */
-static pd_job *
-failed_job(const pd_ticket *t, guint32 seq, const note *nt, const char *reason)
-{
-	pd_job *j = pd_job_new();
-	j->ticket = t->id;
-	j->seq = seq;
-	j->kind = g_strdup(nt->kind);
-	j->rcpts = g_new0(char *, 2);
-	j->rcpts[0] = g_strdup(nt->to);
-	j->state = PD_JOB_FAILED;
-	j->created = pd_now_usec();
-	j->last_reply = g_strdup(reason);
-	return j;
+	return g_variant_builder_end(&b);
 }
 
 static gboolean
@@ -286,16 +265,87 @@ queue_note(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const note *nt,
 		return FALSE;
 	if (why != NULL)
 		return suppressed(txn, t, nt, why, error);
-	JsonNode *ctx = context(n, t, nt->msg, nt->to_name, nt->to);
-	GError *e = NULL;
-	pd_rendered *r = pd_templates_render(n->templates, nt->kind, n->o.default_lang, ctx, n->o.max_output, &e);
-	json_node_unref(ctx);
-	pd_job *j = r != NULL ? compose_job(n, t, seq, nt, r) : failed_job(t, seq, nt, e->message);
-	g_clear_error(&e);
-	pd_rendered_free(&r);
+	pd_job *j = pd_job_new();
+	j->ticket = t->id;
+	j->seq = seq;
+	j->kind = g_strdup(nt->kind);
+	j->mail_from = g_strdup(n->o.address);
+	j->rcpts = g_new0(char *, 2);
+	j->rcpts[0] = g_strdup(nt->to);
+	j->message_id = pd_msgid_make(n->secret, t->id, seq, nt->n, n->o.domain);
+	j->spec = g_variant_ref_sink(render_spec(n, t, nt));
+	j->created = j->next_try = pd_now_usec();
 	gboolean ok = pd_job_add(txn, j, error);
 	pd_job_free(&j);
 	return ok;
+}
+
+static const char *
+spec_str(GVariant *spec, const char *key)
+{
+	const char *s = NULL;
+	return g_variant_lookup(spec, key, "&s", &s) ? s : NULL;
+}
+
+static GBytes *
+compose_rendered(pd_notify *n, const pd_job *j, const pd_rendered *r)
+{
+	gboolean auto_replied = FALSE;
+	g_variant_lookup(j->spec, "auto_replied", "b", &auto_replied);
+	const char **refs = NULL;
+	GVariant *rv = g_variant_lookup_value(j->spec, "references", G_VARIANT_TYPE_STRING_ARRAY);
+	if (rv != NULL)
+		refs = g_variant_get_strv(rv, NULL);
+	char *reply_to = pd_token_reply_address(n->secret, n->o.address, j->ticket, j->rcpts[0]);
+	pd_compose c = {
+		.from_name = n->o.name, .from_addr = n->o.address, .to_name = spec_str(j->spec, "to_name"),
+		.to_addr = j->rcpts[0], .reply_to = reply_to, .message_id = j->message_id,
+		.in_reply_to = spec_str(j->spec, "in_reply_to"), .references = refs, .subject = r->subject,
+		.tag = n->o.tag, .ticket = j->ticket, .auto_replied = auto_replied, .headers = r->headers,
+		.text = r->text, .html = r->html, .date = pd_now_usec() / G_USEC_PER_SEC,
+	};
+	GBytes *data = pd_compose_message(&c);
+	g_free(reply_to);
+	g_free(refs);
+	if (rv != NULL)
+		g_variant_unref(rv);
+	return data;
+}
+
+/* Put the message text into the context's "message" object. */
+static void
+set_message_text(JsonNode *ctx, const char *text)
+{
+	JsonObject *root = json_node_get_object(ctx);
+	JsonObject *msg = root != NULL && json_object_has_member(root, "message")
+	                      ? json_object_get_object_member(root, "message") : NULL;
+	if (msg != NULL && text != NULL)
+		json_object_set_string_member(msg, "text", text);
+}
+
+gboolean
+pd_notify_render_job(pd_notify *n, pd_job *j, const char *text, GError **error)
+{
+	if (j->data != NULL)
+		return TRUE;
+	const char *json = j->spec != NULL ? spec_str(j->spec, "context") : NULL;
+	if (json == NULL || j->rcpts == NULL || j->rcpts[0] == NULL) {
+		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "nothing to render: the job has no context");
+		return FALSE;
+	}
+	JsonNode *ctx = json_from_string(json, error);
+	if (ctx == NULL)
+		return FALSE;
+	set_message_text(ctx, text);
+	const char *lang = spec_str(j->spec, "lang");
+	pd_rendered *r = pd_templates_render(n->templates, j->kind, lang != NULL ? lang : n->o.default_lang,
+	                                     ctx, n->o.max_output, error);
+	json_node_unref(ctx);
+	if (r == NULL)
+		return FALSE;
+	j->data = compose_rendered(n, j, r);
+	pd_rendered_free(&r);
+	return TRUE;
 }
 
 static gboolean

@@ -43,8 +43,15 @@ gboolean pd_notify_blocked_address(const pd_notify *n, const char *address, cons
 /* A ticket was created from msg (event seq): acknowledge the requester and
  * tell the queue's agents, each unless the loop guard says no, in which
  * case a "notification-suppressed" event records why. Call inside the
- * transaction that created the ticket; the ticket is updated (events). */
+ * transaction that created the ticket; the ticket is updated (events).
+ * The jobs hold what to render, captured now; the notifier renders them. */
 gboolean pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *ticket, guint32 seq,
                                   const pd_message *msg, GError **error);
+
+/* Render and compose a queued job that has no message yet (the notifier
+ * does this on the first attempt); fills job->data. text is the new text
+ * of the mail that caused it (from its event), or NULL. A render error is
+ * permanent for this job and names the template and the problem. */
+gboolean pd_notify_render_job(pd_notify *n, pd_job *job, const char *text, GError **error);
 
 #endif

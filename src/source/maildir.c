@@ -79,35 +79,82 @@ count(pd_ingest_stats *stats, const pd_ingest_item *it)
 	}
 }
 
-static pd_result
-process_batch(pd_ingest *ing, const pd_maildir_source *src, char **names, guint n,
-              pd_ingest_report_fn report, gpointer report_data, pd_ingest_stats *stats, GError **error)
+/* One batch of names on its way through the pipeline. */
+typedef struct {
+	pd_ingest *ing;
+	char **names;            /* borrowed from the listing */
+	guint n;
+	pd_ingest_item *items;
+	char **paths, **keys;
+	pd_ingest_batch *prepared;
+	GError *error;
+} chunk;
+
+static chunk *
+chunk_new(pd_ingest *ing, const pd_maildir_source *src, char **names, guint n)
 {
-	pd_ingest_item *items = g_new0(pd_ingest_item, n);
-	char **paths = g_new0(char *, n + 1);
-	char **keys = g_new0(char *, n + 1);
+	chunk *c = g_new0(chunk, 1);
+	c->ing = ing;
+	c->names = names;
+	c->n = n;
+	c->items = g_new0(pd_ingest_item, n);
+	c->paths = g_new0(char *, n + 1);
+	c->keys = g_new0(char *, n + 1);
 	for (guint i = 0; i < n; i++) {
-		paths[i] = g_build_filename(src->path, "new", names[i], NULL);
-		keys[i] = unique_name(names[i]);
-		items[i] = (pd_ingest_item){ .path = paths[i], .fd = -1, .source = src->name,
-		                             .source_key = keys[i], .queue = src->queue };
+		c->paths[i] = g_build_filename(src->path, "new", names[i], NULL);
+		c->keys[i] = unique_name(names[i]);
+		c->items[i] = (pd_ingest_item){ .path = c->paths[i], .fd = -1, .source = src->name,
+		                                .source_key = c->keys[i], .queue = src->queue };
 	}
-	pd_result res = pd_ingest_run(ing, items, n, error);
-	for (guint i = 0; res == PD_OK && i < n; i++) {
-		if (items[i].outcome != PD_INGEST_SKIPPED)
-			acknowledge(src, names[i]);
-		count(stats, &items[i]);
+	return c;
+}
+
+static void
+chunk_free(chunk *c)
+{
+	if (c == NULL)
+		return;
+	pd_ingest_batch_free(&c->prepared);
+	for (guint i = 0; i < c->n; i++)
+		pd_ingest_item_clear(&c->items[i]);
+	g_free(c->items);
+	g_strfreev(c->paths);
+	g_strfreev(c->keys);
+	g_clear_error(&c->error);
+	g_free(c);
+}
+
+static gpointer
+prepare_chunk(gpointer data)
+{
+	chunk *c = data;
+	c->prepared = pd_ingest_prepare(c->ing, c->items, c->n, &c->error);
+	return NULL;
+}
+
+/* Commit a prepared chunk, then acknowledge and report each message. */
+static pd_result
+commit_chunk(const pd_maildir_source *src, chunk *c, pd_ingest_report_fn report, gpointer report_data,
+             pd_ingest_stats *stats, GError **error)
+{
+	if (c->prepared == NULL) {
+		g_propagate_error(error, g_steal_pointer(&c->error));
+		return PD_DEFER;
+	}
+	pd_result res = pd_ingest_commit(c->prepared, error);
+	for (guint i = 0; res == PD_OK && i < c->n; i++) {
+		if (c->items[i].outcome != PD_INGEST_SKIPPED)
+			acknowledge(src, c->names[i]);
+		count(stats, &c->items[i]);
 		if (report != NULL)
-			report(&items[i], report_data);
+			report(&c->items[i], report_data);
 	}
-	for (guint i = 0; i < n; i++)
-		pd_ingest_item_clear(&items[i]);
-	g_free(items);
-	g_strfreev(paths);
-	g_strfreev(keys);
 	return res;
 }
 
+/* Batches go through a two-stage pipeline: while one batch commits (and
+ * waits for its log to reach the disk), a worker thread stages and parses
+ * the next, so both cores work. Nothing is acknowledged before its commit. */
 pd_result
 pd_maildir_process(pd_ingest *ing, const pd_maildir_source *src, guint batch_size,
                    pd_ingest_report_fn report, gpointer report_data,
@@ -119,11 +166,30 @@ pd_maildir_process(pd_ingest *ing, const pd_maildir_source *src, guint batch_siz
 	if (names == NULL)
 		return PD_DEFER;
 	g_ptr_array_sort(names, compare_names);
+	char **all = (char **)names->pdata;
+	guint total = names->len, next_at = MIN(batch_size, total);
+	chunk *cur = total > 0 ? chunk_new(ing, src, all, next_at) : NULL;
+	if (cur != NULL)
+		prepare_chunk(cur);
 	pd_result res = PD_OK;
-	for (guint i = 0; res == PD_OK && i < names->len && (stop == NULL || !*stop); i += batch_size) {
-		guint n = MIN(batch_size, names->len - i);
-		res = process_batch(ing, src, (char **)names->pdata + i, n, report, report_data, stats, error);
+	while (cur != NULL) {
+		chunk *next = NULL;
+		GThread *worker = NULL;
+		if (next_at < total && (stop == NULL || !*stop)) {
+			guint n = MIN(batch_size, total - next_at);
+			next = chunk_new(ing, src, all + next_at, n);
+			next_at += n;
+			worker = g_thread_new("prepare", prepare_chunk, next);
+		}
+		res = commit_chunk(src, cur, report, report_data, stats, error);
+		if (worker != NULL)
+			g_thread_join(worker);
+		chunk_free(cur);
+		cur = next;
+		if (res != PD_OK)
+			break;
 	}
+	chunk_free(cur);
 	g_ptr_array_unref(names);
 	return res;
 }

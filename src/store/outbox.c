@@ -30,6 +30,8 @@ pd_job_free(pd_job **job)
 	g_free(j->message_id);
 	if (j->data != NULL)
 		g_bytes_unref(j->data);
+	if (j->spec != NULL)
+		g_variant_unref(j->spec);
 	g_free(j->last_reply);
 	if (j->rcpt_state != NULL)
 		g_variant_unref(j->rcpt_state);
@@ -64,6 +66,8 @@ pd_job_to_variant(const pd_job *j, gboolean with_data)
 	add_str(&b, "last_reply", j->last_reply);
 	if (j->rcpt_state != NULL)
 		g_variant_builder_add(&b, "{sv}", "rcpt_state", j->rcpt_state);
+	if (with_data && j->spec != NULL)
+		g_variant_builder_add(&b, "{sv}", "spec", j->spec);
 	if (with_data && j->data != NULL)
 		g_variant_builder_add(&b, "{sv}", "data",
 		                      g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, j->data, TRUE));
@@ -97,6 +101,7 @@ job_from_variant(GVariant *d)
 	if (g_variant_lookup(d, "last_reply", "&s", &s))
 		j->last_reply = g_strdup(s);
 	j->rcpt_state = g_variant_lookup_value(d, "rcpt_state", G_VARIANT_TYPE("a{ss}"));
+	j->spec = g_variant_lookup_value(d, "spec", G_VARIANT_TYPE_VARDICT);
 	GVariant *data = g_variant_lookup_value(d, "data", G_VARIANT_TYPE_BYTESTRING);
 	if (data != NULL) {
 		j->data = g_variant_get_data_as_bytes(data);

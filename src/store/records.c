@@ -227,11 +227,15 @@ pd_ticket_put(pd_txn *txn, const pd_ticket *t, GError **error)
 }
 
 gboolean
+pd_ticket_new_id(pd_txn *txn, pd_ticket *t, GError **error)
+{
+	return pd_db_next_id(txn, txn->store->seq_ticket, &t->id, error);
+}
+
+gboolean
 pd_ticket_create(pd_txn *txn, pd_ticket *t, GError **error)
 {
-	if (!pd_db_next_id(txn, txn->store->seq_ticket, &t->id, error))
-		return FALSE;
-	return pd_ticket_put(txn, t, error);
+	return pd_ticket_new_id(txn, t, error) && pd_ticket_put(txn, t, error);
 }
 
 pd_ticket *
@@ -383,6 +387,23 @@ event_from_record(const guint8 *key, GVariant *rec)
 	e->actor = dict_str(rec, "actor");
 	e->time = dict_i64(rec, "time");
 	e->data = g_variant_lookup_value(rec, "data", G_VARIANT_TYPE_VARDICT);
+	return e;
+}
+
+pd_event *
+pd_event_get(pd_txn *txn, guint64 ticket, guint32 seq, GError **error)
+{
+	guint8 key[12];
+	GVariant *rec;
+	event_key(key, ticket, seq);
+	if (!pd_db_get(txn, DB_EVENTS, key, 12, FALSE, &rec, error))
+		return NULL;
+	if (rec == NULL) {
+		g_set_error(error, PD_ERROR, PD_ERROR_NOT_FOUND, "no event %u of ticket %" G_GUINT64_FORMAT, seq, ticket);
+		return NULL;
+	}
+	pd_event *e = event_from_record(key, rec);
+	g_variant_unref(rec);
 	return e;
 }
 

@@ -11,6 +11,7 @@
 
 struct pd_spool {
 	char *dir;
+	GMutex lock;        /* batches may be prepared in several threads */
 	guint counter;      /* unique temp names within this process */
 	GHashTable *dirs;   /* fan-out directories known to exist */
 };
@@ -42,6 +43,7 @@ pd_spool_open(const char *dir, GError **error)
 	pd_spool *spool = g_new0(pd_spool, 1);
 	spool->dir = g_strdup(dir);
 	spool->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_mutex_init(&spool->lock);
 	return spool;
 }
 
@@ -52,6 +54,7 @@ pd_spool_close(pd_spool **spool)
 		return;
 	g_free((*spool)->dir);
 	g_hash_table_unref((*spool)->dirs);
+	g_mutex_clear(&(*spool)->lock);
 	g_clear_pointer(spool, g_free);
 }
 
@@ -105,8 +108,28 @@ pd_spool_batch_free(pd_spool_batch **batch)
 static char *
 temp_name(pd_spool *spool)
 {
-	return g_strdup_printf("%s/tmp/%d.%u.%" G_GINT64_FORMAT, spool->dir, (int)getpid(),
-	                       spool->counter++, g_get_monotonic_time());
+	g_mutex_lock(&spool->lock);
+	guint n = spool->counter++;
+	g_mutex_unlock(&spool->lock);
+	return g_strdup_printf("%s/tmp/%d.%u.%" G_GINT64_FORMAT, spool->dir, (int)getpid(), n,
+	                       g_get_monotonic_time());
+}
+
+static gboolean
+dir_known(pd_spool *spool, const char *dir)
+{
+	g_mutex_lock(&spool->lock);
+	gboolean known = g_hash_table_contains(spool->dirs, dir);
+	g_mutex_unlock(&spool->lock);
+	return known;
+}
+
+static void
+dir_add(pd_spool *spool, char *dir)
+{
+	g_mutex_lock(&spool->lock);
+	g_hash_table_add(spool->dirs, dir);
+	g_mutex_unlock(&spool->lock);
 }
 
 /* Open a new temp file for staging; its name is unique per process and call. */
@@ -310,9 +333,9 @@ move_into_place(pd_spool_batch *b, spool_item *it, GError **error)
 		return TRUE;
 	}
 	char *dir = g_path_get_dirname(it->final_path);
-	gboolean ok = g_hash_table_contains(b->spool->dirs, dir) || pd_mkdirs(dir, 0700, error);
+	gboolean ok = dir_known(b->spool, dir) || pd_mkdirs(dir, 0700, error);
 	if (ok)
-		g_hash_table_add(b->spool->dirs, dir);
+		dir_add(b->spool, dir);
 	else
 		g_free(dir);
 	if (!ok)

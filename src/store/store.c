@@ -10,16 +10,17 @@
 static const struct {
 	const char *file;
 	gboolean dupsort;  /* non-unique secondary index */
+	u_int32_t pagesize;  /* 0: the default; larger where records carry mail text */
 } db_files[DB_COUNT] = {
 	[DB_TICKETS] = { "tickets.db", FALSE },
-	[DB_EVENTS] = { "events.db", FALSE },
+	[DB_EVENTS] = { "events.db", FALSE, 16384 },
 	[DB_MESSAGES] = { "messages.db", FALSE },
 	[DB_BY_MSGID] = { "by_msgid.db", FALSE },
 	[DB_BY_STATUS] = { "by_status.db", TRUE },
 	[DB_BY_REQUESTER] = { "by_requester.db", TRUE },
 	[DB_QUARANTINE] = { "quarantine.db", FALSE },
 	[DB_SEQUENCES] = { "sequences.db", FALSE },
-	[DB_OUTBOX] = { "outbox.db", FALSE },
+	[DB_OUTBOX] = { "outbox.db", FALSE, 16384 },
 	[DB_OUTBOX_DUE] = { "outbox_due.db", TRUE },
 	[DB_RATES] = { "rates.db", FALSE },
 };
@@ -145,6 +146,10 @@ open_db(pd_store *s, pd_db_id id, GError **error)
 	s->db[id] = db;
 	if (db_files[id].dupsort)
 		db->set_flags(db, DB_DUP | DB_DUPSORT);
+	/* A record over a quarter page goes to overflow pages of its own; with
+	 * 16 KB pages a typical mail's text stays on the leaf page. */
+	if (db_files[id].pagesize != 0)
+		db->set_pagesize(db, db_files[id].pagesize);
 	rc = db->open(db, NULL, db_files[id].file, NULL, DB_BTREE,
 	              DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0600);
 	return pd_db_check(NULL, rc, db_files[id].file, error);

@@ -58,6 +58,8 @@ void pd_ticket_free(pd_ticket **ticket);
 
 /* Give the ticket the next id and store it. */
 gboolean pd_ticket_create(pd_txn *txn, pd_ticket *ticket, GError **error);
+/* Only give it the next id: for a caller that stores it once at the end. */
+gboolean pd_ticket_new_id(pd_txn *txn, pd_ticket *ticket, GError **error);
 gboolean pd_ticket_put(pd_txn *txn, const pd_ticket *ticket, GError **error);
 /* NULL with PD_ERROR_NOT_FOUND if there is no such ticket. for_update takes
  * the write lock now (fewer deadlocks when the ticket is written next). */
@@ -86,6 +88,8 @@ void pd_event_free(pd_event **event);
  * the caller stores the ticket afterwards. data (a{sv}) is consumed if floating. */
 gboolean pd_event_append(pd_txn *txn, pd_ticket *ticket, const char *type, const char *actor,
                          GVariant *data, guint32 *seq_r, GError **error);
+/* One event; NULL with PD_ERROR_NOT_FOUND if there is none. */
+pd_event *pd_event_get(pd_txn *txn, guint64 ticket, guint32 seq, GError **error);
 /* All events of a ticket, in order (a GPtrArray of pd_event* that frees them). */
 GPtrArray *pd_events_list(pd_txn *txn, guint64 ticket, GError **error);
 
@@ -143,7 +147,9 @@ typedef struct {
 	char *mail_from;       /* envelope sender */
 	char **rcpts;          /* envelope recipients (NULL-terminated) */
 	char *message_id;      /* of the composed message */
-	GBytes *data;          /* the composed message, CRLF */
+	GVariant *spec;        /* a{sv}: what to render (template context, recipient name,
+	                        * threading headers), fixed when the change commits */
+	GBytes *data;          /* the composed message, CRLF; NULL until first rendered */
 	pd_job_state state;
 	guint attempts;
 	gint64 created;        /* microseconds */
