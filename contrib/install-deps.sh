@@ -8,7 +8,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libetpan-dev libdb5.3-dev
 	libpcre2-dev libcurl4-gnutls-dev libgnutls28-dev
-	db5.3-util python3
+	db5.3-util python3 openssl
 	dovecot-imapd dovecot-pop3d python3-aiosmtpd
 )
 

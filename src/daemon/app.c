@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "fsutil.h"
 
 pd_config *
 pd_app_load_config(const char *path)
@@ -92,6 +93,43 @@ open_notify(const pd_config *cfg, GError **error)
 }
 
 static pd_notifier *
+open_smtp(const pd_config *cfg, pd_store *store, pd_notify *notify, const pd_retry_policy *policy,
+          GError **error)
+{
+	const char *tls = pd_config_string(cfg, "notify", "smtp_tls");
+	char *password = NULL, *pwfile = pd_config_path_value(cfg, "notify", "smtp_password_file");
+	if (pwfile != NULL) {
+		gsize n = 0;
+		password = pd_read_file(pwfile, &n, error);
+		g_free(pwfile);
+		if (password == NULL)
+			return NULL;
+		g_strchomp(password);
+	}
+	guint timeout = (guint)pd_config_int(cfg, "notify", "smtp_timeout");
+	const char *user = pd_config_string(cfg, "notify", "smtp_user");
+	pd_smtp_options o = {
+		.url = (char *)pd_config_string(cfg, "notify", "smtp_url"),
+		.helo = (char *)pd_notify_domain(notify),
+		.tls = g_strcmp0(tls, "none") == 0 ? PD_SMTP_TLS_NONE
+		     : g_strcmp0(tls, "optional") == 0 ? PD_SMTP_TLS_OPTIONAL : PD_SMTP_TLS_REQUIRED,
+		.ca_file = pd_config_path_value(cfg, "notify", "smtp_ca_file"),
+		.verify = TRUE,
+		.user = *user != '\0' ? (char *)user : NULL,
+		.password = password,
+		.connect_timeout_ms = MIN(timeout, 30000u),
+		.response_timeout_ms = timeout,
+		.total_timeout_ms = timeout,
+	};
+	pd_notifier *n = pd_notifier_new(store, notify, pd_transport_smtp(&o), policy);
+	g_free(o.ca_file);
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	g_free(password);
+	return n;
+}
+
+static pd_notifier *
 open_notifier(const pd_config *cfg, pd_store *store, pd_notify *notify, GError **error)
 {
 	pd_retry_policy policy = {
@@ -99,10 +137,9 @@ open_notifier(const pd_config *cfg, pd_store *store, pd_notify *notify, GError *
 		.retry_max_us = pd_config_int(cfg, "notify", "retry_max") * 1000,
 		.retry_for_us = pd_config_int(cfg, "notify", "retry_for") * 1000,
 	};
-	if (*pd_config_string(cfg, "notify", "smtp_url") != '\0') {
-		g_set_error(error, PD_ERROR, PD_ERROR_CONFIG, "notify.smtp_url: SMTP delivery is not built in yet");
-		return NULL;
-	}
+	const char *url = pd_config_string(cfg, "notify", "smtp_url");
+	if (*url != '\0')
+		return open_smtp(cfg, store, notify, &policy, error);
 	char *maildir = state_path(cfg, "notify", "maildir", "sent");
 	pd_notifier *n = pd_notifier_new(store, notify, pd_transport_maildir(maildir), &policy);
 	g_free(maildir);

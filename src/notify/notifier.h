@@ -24,6 +24,11 @@ typedef struct {
 /* Writes each message into a Maildir's new/ (for a desk with no SMTP server). */
 pd_transport pd_transport_maildir(const char *maildir);
 
+/* Sends over SMTP, one connection reused across jobs; a retry goes only to
+ * the recipients not yet delivered or refused. */
+#include "smtp.h"
+pd_transport pd_transport_smtp(const pd_smtp_options *opts);
+
 typedef struct {
 	gint64 retry_min_us;    /* first retry delay; doubles each time */
 	gint64 retry_max_us;    /* the longest delay between tries */

@@ -142,13 +142,63 @@ not_found(GError **error, const char *what, guint64 id)
 
 static const char *const ticket_keys[] = {
 	"id", "status", "subject", "requester", "requester_name", "queue", "priority",
-	"source", "created", "updated", "nevents", NULL
+	"source", "created", "updated", "nevents", "assignee", "tags", "watchers", "links",
+	"language", "merged_into", NULL
 };
 
 pd_ticket *
 pd_ticket_new(void)
 {
-	return g_new0(pd_ticket, 1);
+	pd_ticket *t = g_new0(pd_ticket, 1);
+	t->tags = g_new0(char *, 1);
+	t->watchers = g_new0(char *, 1);
+	t->links = g_array_new(FALSE, FALSE, sizeof(guint64));
+	return t;
+}
+
+gboolean
+pd_strv_add(char ***strv, const char *value)
+{
+	if (g_strv_contains((const char *const *)*strv, value))
+		return FALSE;
+	guint n = g_strv_length(*strv);
+	*strv = g_renew(char *, *strv, n + 2);
+	(*strv)[n] = g_strdup(value);
+	(*strv)[n + 1] = NULL;
+	return TRUE;
+}
+
+gboolean
+pd_strv_remove(char ***strv, const char *value)
+{
+	char **v = *strv;
+	gboolean found = FALSE;
+	guint j = 0;
+	for (guint i = 0; v[i] != NULL; i++) {
+		if (!found && strcmp(v[i], value) == 0) {
+			g_free(v[i]);
+			found = TRUE;
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	v[j] = NULL;
+	return found;
+}
+
+gboolean
+pd_ticket_has_tag(const pd_ticket *t, const char *tag)
+{
+	return g_strv_contains((const char *const *)t->tags, tag);
+}
+
+void
+pd_ticket_link(pd_ticket *t, guint64 other)
+{
+	for (guint i = 0; i < t->links->len; i++)
+		if (g_array_index(t->links, guint64, i) == other)
+			return;
+	g_array_append_val(t->links, other);
 }
 
 void
@@ -164,6 +214,11 @@ pd_ticket_free(pd_ticket **ticket)
 	g_free(t->queue);
 	g_free(t->priority);
 	g_free(t->source);
+	g_free(t->assignee);
+	g_strfreev(t->tags);
+	g_strfreev(t->watchers);
+	g_array_unref(t->links);
+	g_free(t->language);
 	if (t->extra != NULL)
 		g_variant_unref(t->extra);
 	g_clear_pointer(ticket, g_free);
@@ -185,6 +240,14 @@ pd_ticket_to_variant(const pd_ticket *t)
 	g_variant_builder_add(&b, "{sv}", "created", g_variant_new_int64(t->created));
 	g_variant_builder_add(&b, "{sv}", "updated", g_variant_new_int64(t->updated));
 	g_variant_builder_add(&b, "{sv}", "nevents", g_variant_new_uint32(t->nevents));
+	add_str(&b, "assignee", t->assignee);
+	g_variant_builder_add(&b, "{sv}", "tags", g_variant_new_strv((const char *const *)t->tags, -1));
+	g_variant_builder_add(&b, "{sv}", "watchers", g_variant_new_strv((const char *const *)t->watchers, -1));
+	g_variant_builder_add(&b, "{sv}", "links",
+	                      g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, t->links->data, t->links->len, sizeof(guint64)));
+	add_str(&b, "language", t->language);
+	if (t->merged_into != 0)
+		g_variant_builder_add(&b, "{sv}", "merged_into", g_variant_new_uint64(t->merged_into));
 	if (t->extra != NULL) {
 		GVariantIter it;
 		const char *k;
@@ -214,6 +277,26 @@ ticket_from_variant(GVariant *d)
 	t->created = dict_i64(d, "created");
 	t->updated = dict_i64(d, "updated");
 	g_variant_lookup(d, "nevents", "u", &t->nevents);
+	t->assignee = dict_str(d, "assignee");
+	t->language = dict_str(d, "language");
+	t->merged_into = dict_u64(d, "merged_into");
+	GVariant *v;
+	if ((v = g_variant_lookup_value(d, "tags", G_VARIANT_TYPE_STRING_ARRAY)) != NULL) {
+		g_strfreev(t->tags);
+		t->tags = g_variant_dup_strv(v, NULL);
+		g_variant_unref(v);
+	}
+	if ((v = g_variant_lookup_value(d, "watchers", G_VARIANT_TYPE_STRING_ARRAY)) != NULL) {
+		g_strfreev(t->watchers);
+		t->watchers = g_variant_dup_strv(v, NULL);
+		g_variant_unref(v);
+	}
+	if ((v = g_variant_lookup_value(d, "links", G_VARIANT_TYPE("at"))) != NULL) {
+		gsize n = 0;
+		const guint64 *ids = g_variant_get_fixed_array(v, &n, sizeof(guint64));
+		g_array_append_vals(t->links, ids, (guint)n);
+		g_variant_unref(v);
+	}
 	t->extra = g_variant_ref(d);
 	return t;
 }

@@ -50,11 +50,22 @@ typedef struct {
 	gint64 created;        /* microseconds since the epoch */
 	gint64 updated;
 	guint32 nevents;       /* events appended so far; the last event's seq */
+	char *assignee;        /* an agent's address, or NULL */
+	char **tags;           /* NULL-terminated, never NULL */
+	char **watchers;       /* lower-case addresses told of replies (Cc of the first mail), never NULL */
+	GArray *links;         /* guint64: related tickets (split from, hijack attempts, merges) */
+	char *language;        /* the requester's language for notifications, or NULL */
+	guint64 merged_into;   /* 0, or the ticket this one was merged into */
 	GVariant *extra;       /* a{sv}: fields this version does not know, kept as they are */
 } pd_ticket;
 
 pd_ticket *pd_ticket_new(void);
 void pd_ticket_free(pd_ticket **ticket);
+/* Helpers for the list fields. */
+gboolean pd_ticket_has_tag(const pd_ticket *t, const char *tag);
+gboolean pd_strv_add(char ***strv, const char *value);     /* FALSE if already there */
+gboolean pd_strv_remove(char ***strv, const char *value);  /* FALSE if not there */
+void pd_ticket_link(pd_ticket *t, guint64 other);
 
 /* Give the ticket the next id and store it. */
 gboolean pd_ticket_create(pd_txn *txn, pd_ticket *ticket, GError **error);
