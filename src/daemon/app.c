@@ -146,6 +146,63 @@ open_notifier(const pd_config *cfg, pd_store *store, pd_notify *notify, GError *
 	return n;
 }
 
+static char **
+desk_addresses(const pd_config *cfg)
+{
+	GPtrArray *out = g_ptr_array_new();
+	g_ptr_array_add(out, g_strdup(pd_config_string(cfg, "notify", "address")));
+	char **names = pd_config_groups(cfg, "queue");
+	for (int i = 0; names[i] != NULL; i++) {
+		char *group = g_strdup_printf("queue %s", names[i]);
+		const char *a = pd_config_string(cfg, group, "address");
+		if (a != NULL)
+			g_ptr_array_add(out, g_strdup(a));
+		g_free(group);
+	}
+	g_strfreev(names);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static GHashTable *
+closed_policies(const pd_config *cfg)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	char **names = pd_config_groups(cfg, "queue");
+	for (int i = 0; names[i] != NULL; i++) {
+		char *group = g_strdup_printf("queue %s", names[i]);
+		const char *p = pd_config_string(cfg, group, "closed_reply");
+		if (p != NULL)
+			g_hash_table_insert(h, g_strdup(names[i]), (gpointer)p);
+		g_free(group);
+	}
+	g_strfreev(names);
+	return h;
+}
+
+/* Threading and the lifecycle: the agents file, reply-token addresses, policies. */
+static gboolean
+open_conversation(pd_app *app, GError **error)
+{
+	char *path = pd_config_path_value(app->cfg, "tickets", "agents");
+	app->agents = pd_agents_load(path, error);
+	g_free(path);
+	if (app->agents == NULL)
+		return FALSE;
+	pd_notify_set_agents(app->notify, app->agents);
+	app->desk_addresses = desk_addresses(app->cfg);
+	app->thread = (pd_thread_ctx){ pd_notify_secret(app->notify), (const char *const *)app->desk_addresses,
+	                               pd_config_string(app->cfg, "notify", "subject_tag"), app->agents };
+	app->conv = (pd_conversation){
+		.notify = app->notify, .thread = &app->thread, .agents = app->agents,
+		.max_watchers = (guint)pd_config_int(app->cfg, "tickets", "max_watchers"),
+		.closed_reply = pd_config_string(app->cfg, "tickets", "closed_reply"),
+		.closed_reply_by_queue = closed_policies(app->cfg),
+	};
+	pd_ingest_set_conversation(app->ingest, &app->conv);
+	return TRUE;
+}
+
 gboolean
 pd_app_run_notifier(pd_app *app)
 {
@@ -181,7 +238,7 @@ pd_app_open(pd_app *app, pd_config *cfg, GError **error)
 	app->notify = open_notify(cfg, error);
 	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, app->notify, error) : NULL;
 	pd_ingest_set_notify(app->ingest, app->notify);
-	return app->notifier != NULL;
+	return app->notifier != NULL && open_conversation(app, error);
 }
 
 void
@@ -190,6 +247,9 @@ pd_app_close(pd_app *app)
 	pd_notifier_free(&app->notifier);
 	pd_ingest_free(&app->ingest);
 	pd_notify_free(&app->notify);
+	pd_agents_free(&app->agents);
+	g_strfreev(app->desk_addresses);
+	g_clear_pointer(&app->conv.closed_reply_by_queue, g_hash_table_unref);
 	pd_store_close(&app->store);
 	pd_config_free(&app->cfg);
 }

@@ -15,6 +15,10 @@ typedef struct {
 	pd_ingest *ingest;
 	pd_notify *notify;
 	pd_notifier *notifier;
+	pd_agents *agents;
+	char **desk_addresses;      /* the desk's and the queues' addresses */
+	pd_thread_ctx thread;
+	pd_conversation conv;
 } pd_app;
 
 /* Load the config (path NULL: the default one) and report each problem on

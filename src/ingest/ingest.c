@@ -11,6 +11,7 @@
 struct pd_ingest {
 	pd_store *store;
 	pd_notify *notify;
+	const pd_conversation *conv;
 	pd_ingest_options opts;
 	char *default_queue;
 };
@@ -24,13 +25,15 @@ typedef struct {
 	char *reason;
 	char *keys[3];            /* dedupe keys, NULL-terminated */
 	const char *drop_reason;  /* set when the mail is to be dropped */
+	char *what;               /* what became of it, for the summary */
 	guint64 release_of;       /* quarantine entry being released, or 0 */
 } work;
 
 const char *
 pd_ingest_outcome_name(pd_ingest_outcome o)
 {
-	static const char *const names[] = { "pending", "created", "duplicate", "quarantined", "skipped", "dropped" };
+	static const char *const names[] = { "pending", "created", "duplicate", "quarantined", "skipped", "dropped",
+	                                     "follow-up" };
 	return o < G_N_ELEMENTS(names) ? names[o] : "?";
 }
 
@@ -49,6 +52,12 @@ void
 pd_ingest_set_notify(pd_ingest *ing, pd_notify *notify)
 {
 	ing->notify = notify;
+}
+
+void
+pd_ingest_set_conversation(pd_ingest *ing, const pd_conversation *conv)
+{
+	ing->conv = conv;
 }
 
 void
@@ -71,6 +80,7 @@ work_clear(work *w)
 {
 	pd_message_free(&w->msg);
 	g_free(w->reason);
+	g_free(w->what);
 	for (int i = 0; i < 2; i++)
 		g_free(w->keys[i]);
 }
@@ -234,29 +244,22 @@ message_event_data(txn_ctx *c, work *w)
 }
 
 static gboolean
-create_ticket(pd_txn *txn, txn_ctx *c, work *w, GError **error)
+take_mail(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 {
-	pd_ticket *t = pd_ticket_new();
-	t->status = g_strdup("new");
-	t->subject = g_strdup(*w->msg->subject != '\0' ? w->msg->subject : "(no subject)");
-	t->requester = g_utf8_strdown(w->msg->from->addr, -1);
-	t->requester_name = g_strdup(w->msg->from->name);
-	t->queue = g_strdup(w->item->queue != NULL ? w->item->queue : c->ing->default_queue);
-	t->priority = g_strdup("normal");
-	t->source = g_strdup(w->item->source);
-	t->created = t->updated = pd_now_usec();
-	guint32 seq = 0;
-	gboolean ok = pd_ticket_new_id(txn, t, error) &&
-	              pd_event_append(txn, t, "created", t->requester, message_event_data(c, w), &seq, error) &&
-	              (c->ing->notify == NULL || pd_notify_ticket_created(c->ing->notify, txn, t, seq, w->msg, error)) &&
-	              pd_ticket_put(txn, t, error) &&
-	              (w->msg->message_id == NULL || pd_msgid_put(txn, w->msg->message_id, t->id, seq, error)) &&
-	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", t->id, seq), error);
+	pd_conversation plain = { .notify = c->ing->notify };
+	const pd_conversation *conv = c->ing->conv != NULL ? c->ing->conv : &plain;
+	pd_conv_mail m = { .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
+	                   .queue = w->item->queue != NULL ? w->item->queue : c->ing->default_queue,
+	                   .source = w->item->source };
+	gboolean ok = pd_conversation_take(txn, conv, &m, error) &&
+	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", m.ticket, m.seq), error);
 	if (ok) {
-		w->item->outcome = PD_INGEST_CREATED;
-		w->item->ticket = t->id;
+		w->item->outcome = m.created ? PD_INGEST_CREATED : PD_INGEST_FOLLOWUP;
+		w->item->ticket = m.ticket;
 	}
-	pd_ticket_free(&t);
+	g_free(w->what);
+	w->what = m.what;
+	g_variant_unref(m.data);
 	return ok;
 }
 
@@ -335,7 +338,7 @@ commit_one(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 		return quarantine(txn, c, w, error);
 	if ((w->drop_reason = drop_reason(c->ing, w)) != NULL)
 		return drop(txn, w, error);
-	return create_ticket(txn, c, w, error);
+	return take_mail(txn, c, w, error);
 }
 
 static gboolean
@@ -367,8 +370,8 @@ summarize(const work *w)
 	char *what;
 	switch (it->outcome) {
 	case PD_INGEST_CREATED:
-		what = g_strdup_printf("ticket #%" G_GUINT64_FORMAT " created for %s", it->ticket,
-		                       w->msg->from->addr);
+	case PD_INGEST_FOLLOWUP:
+		what = g_strdup(w->what);
 		break;
 	case PD_INGEST_DUPLICATE:
 		if (it->ticket != 0)

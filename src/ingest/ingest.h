@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "parse/parse.h"
 #include "notify/notify.h"
+#include "conversation.h"
 
 typedef struct {
 	pd_parse_limits limits;
@@ -20,6 +21,7 @@ typedef enum {
 	PD_INGEST_QUARANTINED,   /* kept in quarantine with a cause */
 	PD_INGEST_SKIPPED,       /* the input vanished before it was read (taken by another reader) */
 	PD_INGEST_DROPPED,       /* recorded as seen and deliberately not kept (our own mail coming back) */
+	PD_INGEST_FOLLOWUP,      /* added to an existing ticket */
 } pd_ingest_outcome;
 
 const char *pd_ingest_outcome_name(pd_ingest_outcome outcome);
@@ -47,6 +49,8 @@ typedef struct pd_ingest pd_ingest;
 pd_ingest *pd_ingest_new(pd_store *store, const pd_ingest_options *opts);
 /* Notifications for what the pipeline does (borrowed; NULL: none). */
 void pd_ingest_set_notify(pd_ingest *ingest, pd_notify *notify);
+/* Threading and the ticket lifecycle (borrowed; NULL: every mail opens a ticket). */
+void pd_ingest_set_conversation(pd_ingest *ingest, const pd_conversation *conv);
 void pd_ingest_free(pd_ingest **ingest);
 
 /* Process items in one transaction. PD_OK: every item has an outcome and

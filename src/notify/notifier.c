@@ -141,9 +141,16 @@ event_text(pd_txn *txn, const pd_job *j, GError **error)
 			g_error_free(e);
 		return missing ? g_strdup("") : NULL;
 	}
-	GVariant *msg = ev->data != NULL ? g_variant_lookup_value(ev->data, "message", G_VARIANT_TYPE_VARDICT) : NULL;
+	if (ev->data == NULL) {
+		pd_event_free(&ev);
+		return g_strdup("");
+	}
+	GVariant *msg = g_variant_lookup_value(ev->data, "message", G_VARIANT_TYPE_VARDICT);
 	const char *text = NULL;
-	if (msg != NULL && !g_variant_lookup(msg, "body_new", "&s", &text))
+	/* An event may say which text it stands for (an agent's reply without
+	 * its command lines); else the mail's new text. */
+	if (!g_variant_lookup(ev->data, "text", "&s", &text) && msg != NULL &&
+	    !g_variant_lookup(msg, "body_new", "&s", &text))
 		g_variant_lookup(msg, "body", "&s", &text);
 	char *out = g_strdup(text != NULL ? text : "");
 	if (msg != NULL)

@@ -9,6 +9,7 @@
 
 struct pd_notify {
 	pd_notify_options o;
+	const pd_agents *agents;
 	pd_templates *templates;
 	pd_secret *secret;
 	GHashTable *own;   /* lower-case addresses that are ours */
@@ -204,6 +205,7 @@ typedef struct {
 	gboolean to_requester;     /* answers the requester: auto-replied, and guarded by flags */
 	const pd_message *msg;     /* the mail that caused it, if any */
 	guint n;                   /* index within the event, for the Message-ID */
+	const char *extra_json;    /* merged into the context, or NULL */
 } note;
 
 static gboolean
@@ -235,12 +237,24 @@ static GVariant *
 render_spec(pd_notify *n, const pd_ticket *t, const note *nt)
 {
 	JsonNode *ctx = context(n, t, nt->msg, nt->to_name, nt->to);
+	JsonNode *extra = nt->extra_json != NULL ? json_from_string(nt->extra_json, NULL) : NULL;
+	if (extra != NULL && JSON_NODE_HOLDS_OBJECT(extra)) {
+		JsonObject *dst = json_node_get_object(ctx), *src = json_node_get_object(extra);
+		GList *members = json_object_get_members(src);
+		for (GList *m = members; m != NULL; m = m->next)
+			json_object_set_member(dst, m->data, json_node_copy(json_object_get_member(src, m->data)));
+		g_list_free(members);
+	}
+	if (extra != NULL)
+		json_node_unref(extra);
 	char *json = json_to_string(ctx, FALSE);
 	json_node_unref(ctx);
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&b, "{sv}", "context", g_variant_new_take_string(json));
-	g_variant_builder_add(&b, "{sv}", "lang", g_variant_new_string(n->o.default_lang));
+	/* The requester's language when the ticket knows it, else the desk's. */
+	const char *lang = nt->to_requester && t->language != NULL ? t->language : n->o.default_lang;
+	g_variant_builder_add(&b, "{sv}", "lang", g_variant_new_string(lang));
 	if (nt->to_name != NULL)
 		g_variant_builder_add(&b, "{sv}", "to_name", g_variant_new_string(nt->to_name));
 	g_variant_builder_add(&b, "{sv}", "auto_replied", g_variant_new_boolean(nt->to_requester));
@@ -321,6 +335,12 @@ set_message_text(JsonNode *ctx, const char *text)
 	                      ? json_object_get_object_member(root, "message") : NULL;
 	if (msg != NULL && text != NULL)
 		json_object_set_string_member(msg, "text", text);
+	/* Templates for agents' replies speak of {{reply.text}}. */
+	if (root != NULL && text != NULL) {
+		JsonObject *reply = json_object_new();
+		json_object_set_string_member(reply, "text", text);
+		json_object_set_object_member(root, "reply", reply);
+	}
 }
 
 gboolean
@@ -348,23 +368,42 @@ pd_notify_render_job(pd_notify *n, pd_job *j, const char *text, GError **error)
 	return TRUE;
 }
 
-static gboolean
-notify_agents(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_message *msg, guint *idx,
-              GError **error)
+void
+pd_notify_set_agents(pd_notify *n, const pd_agents *agents)
 {
-	const pd_queue_conf *q = n->o.queues != NULL ? g_hash_table_lookup(n->o.queues, t->queue) : NULL;
-	if (q == NULL || q->agents == NULL)
-		return TRUE;
-	char **agents = g_strsplit_set(q->agents, ", ", -1);
-	gboolean ok = TRUE;
-	for (int i = 0; ok && agents[i] != NULL; i++) {
-		if (*agents[i] == '\0')
-			continue;
-		note nt = { "agent-new-ticket", agents[i], NULL, FALSE, msg, (*idx)++ };
-		ok = queue_note(n, txn, t, seq, &nt, error);
+	n->agents = agents;
+}
+
+const char **
+pd_notify_queue_agents(const pd_notify *n, const char *queue)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const pd_queue_conf *q = n->o.queues != NULL ? g_hash_table_lookup(n->o.queues, queue) : NULL;
+	char **conf = g_strsplit_set(q != NULL && q->agents != NULL ? q->agents : "", ", ", -1);
+	for (int i = 0; conf[i] != NULL; i++)
+		if (*conf[i] != '\0')
+			g_ptr_array_add(out, (gpointer)g_intern_string(conf[i]));
+	g_strfreev(conf);
+	const char **file = pd_agents_for_queue(n->agents, queue);
+	for (int i = 0; file[i] != NULL; i++) {
+		gboolean dup = FALSE;
+		for (guint j = 0; j < out->len; j++)
+			dup = dup || g_ascii_strcasecmp(out->pdata[j], file[i]) == 0;
+		if (!dup)
+			g_ptr_array_add(out, (gpointer)file[i]);
 	}
-	g_strfreev(agents);
-	return ok;
+	g_free(file);
+	g_ptr_array_add(out, NULL);
+	return (const char **)g_ptr_array_free(out, FALSE);
+}
+
+gboolean
+pd_notify_one(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const char *kind, const char *to,
+              const char *to_name, gboolean to_requester, const pd_message *msg, const char *extra_json,
+              guint *idx, GError **error)
+{
+	note nt = { kind, to, to_name, to_requester, msg, (*idx)++, extra_json };
+	return queue_note(n, txn, t, seq, &nt, error);
 }
 
 gboolean
@@ -372,6 +411,11 @@ pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, c
                          GError **error)
 {
 	guint idx = 0;
-	note ack = { "ticket-created", t->requester, t->requester_name, TRUE, msg, idx++ };
-	return queue_note(n, txn, t, seq, &ack, error) && notify_agents(n, txn, t, seq, msg, &idx, error);
+	gboolean ok = pd_notify_one(n, txn, t, seq, "ticket-created", t->requester, t->requester_name, TRUE, msg,
+	                            NULL, &idx, error);
+	const char **agents = pd_notify_queue_agents(n, t->queue);
+	for (int i = 0; ok && agents[i] != NULL; i++)
+		ok = pd_notify_one(n, txn, t, seq, "agent-new-ticket", agents[i], NULL, FALSE, msg, NULL, &idx, error);
+	g_free(agents);
+	return ok;
 }

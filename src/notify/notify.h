@@ -7,6 +7,7 @@
 #include "parse/parse.h"
 #include "template.h"
 #include "token.h"
+#include "config/agents.h"
 
 typedef struct {
 	char *address;          /* the desk's address: From, and the base of reply tokens */
@@ -47,6 +48,20 @@ gboolean pd_notify_blocked_address(const pd_notify *n, const char *address, cons
  * The jobs hold what to render, captured now; the notifier renders them. */
 gboolean pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *ticket, guint32 seq,
                                   const pd_message *msg, GError **error);
+
+/* One notification about ticket t caused by event seq: kind is the
+ * template, to the recipient; to_requester marks answers to a requester
+ * (auto-replied, guarded by the mail's flags and per-address limits).
+ * extra_json (may be NULL) is a JSON object merged into the template
+ * context ({"change": {...}}). idx numbers the notifications of one event. */
+gboolean pd_notify_one(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const char *kind,
+                       const char *to, const char *to_name, gboolean to_requester, const pd_message *msg,
+                       const char *extra_json, guint *idx, GError **error);
+
+/* The agents told of a queue's tickets: the queue's agents in the config
+ * and in the agents file (NULL-terminated; free the vector only). */
+const char **pd_notify_queue_agents(const pd_notify *n, const char *queue);
+void pd_notify_set_agents(pd_notify *n, const pd_agents *agents);
 
 /* Render and compose a queued job that has no message yet (the notifier
  * does this on the first attempt); fills job->data. text is the new text

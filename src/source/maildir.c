@@ -67,6 +67,7 @@ count(pd_ingest_stats *stats, const pd_ingest_item *it)
 		return;
 	switch (it->outcome) {
 	case PD_INGEST_CREATED: stats->created++; break;
+	case PD_INGEST_FOLLOWUP: stats->followups++; break;
 	case PD_INGEST_DUPLICATE: stats->duplicates++; break;
 	case PD_INGEST_QUARANTINED: stats->quarantined++; break;
 	case PD_INGEST_DROPPED: stats->dropped++; break;

@@ -13,7 +13,7 @@ typedef struct {
 
 /* Per-message figures, for logs and benchmarks. */
 typedef struct {
-	guint created, duplicates, quarantined, dropped, skipped;
+	guint created, followups, duplicates, quarantined, dropped, skipped;
 	guint64 bytes;
 	GArray *latency_us;   /* gint64 per message, if not NULL */
 } pd_ingest_stats;
