@@ -33,6 +33,11 @@ is "$(pd show '#1001' --json | json_get 'd["requester"]')" "bob@example.com" "sh
 pd show 999 2>"$T/err"
 is "$?" 1 "show of a missing ticket exits 1"
 like "$(cat "$T/err")" "no ticket 999" "and says so"
+like "$(pd explain '<p1@example.org>')" "<p1@example.org> is event #1 \(created by anna.petrova@example.org\) of ticket #1000" "explain names the ticket and event of a Message-ID"
+like "$(pd explain p1@example.org)" "Threading: no reply token, no known Message-ID, no subject tag" "explain gives the threading reason"
+pd explain nobody@example.org 2>"$T/err"
+is "$?" 1 "explain of an unknown Message-ID exits 1"
+like "$(cat "$T/err")" "no mail with Message-ID <nobody@example.org>" "and says so"
 pd show abc 2>/dev/null
 is "$?" 64 "show with a bad number is a usage error"
 

@@ -41,5 +41,6 @@ int pd_cli_list(pd_cli *cli);
 int pd_cli_show(pd_cli *cli);
 int pd_cli_quarantine(pd_cli *cli);
 int pd_cli_outbox(pd_cli *cli);
+int pd_cli_explain(pd_cli *cli);
 
 #endif

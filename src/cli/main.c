@@ -14,6 +14,7 @@ static const struct {
 	{ "deliver", pd_cli_deliver, "read one message on standard input into a ticket (for MTA aliases)" },
 	{ "list", pd_cli_list, "list tickets" },
 	{ "show", pd_cli_show, "show a ticket and its history" },
+	{ "explain", pd_cli_explain, "why a mail (by Message-ID) went to the ticket it is on" },
 	{ "quarantine", pd_cli_quarantine, "list, show, release or drop quarantined mail" },
 	{ "outbox", pd_cli_outbox, "list, show or retry notifications" },
 };

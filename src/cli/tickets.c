@@ -77,6 +77,36 @@ ticket_json(GVariant *t, gint64 now)
 	json_builder_add_string_value(b, updated);
 	json_builder_set_member_name(b, "age_seconds");
 	json_builder_add_int_value(b, (now - vi64(t, "created")) / G_USEC_PER_SEC);
+	json_builder_set_member_name(b, "assignee");
+	if (*vstr(t, "assignee") != '\0')
+		json_builder_add_string_value(b, vstr(t, "assignee"));
+	else
+		json_builder_add_null_value(b);
+	static const char *const lists[] = { "tags", "watchers", NULL };
+	for (int i = 0; lists[i] != NULL; i++) {
+		json_builder_set_member_name(b, lists[i]);
+		json_builder_begin_array(b);
+		GVariant *v = g_variant_lookup_value(t, lists[i], G_VARIANT_TYPE_STRING_ARRAY);
+		for (gsize j = 0; v != NULL && j < g_variant_n_children(v); j++) {
+			const char *x;
+			g_variant_get_child(v, j, "&s", &x);
+			json_builder_add_string_value(b, x);
+		}
+		if (v != NULL)
+			g_variant_unref(v);
+		json_builder_end_array(b);
+	}
+	json_builder_set_member_name(b, "links");
+	json_builder_begin_array(b);
+	GVariant *links = g_variant_lookup_value(t, "links", G_VARIANT_TYPE("at"));
+	for (gsize j = 0; links != NULL && j < g_variant_n_children(links); j++) {
+		guint64 id;
+		g_variant_get_child(links, j, "t", &id);
+		json_builder_add_int_value(b, (gint64)id);
+	}
+	if (links != NULL)
+		g_variant_unref(links);
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 	g_free(created);
 	g_free(updated);
@@ -270,12 +300,35 @@ print_message(GVariant *msg)
 	print_indented(vstr(msg, "body"), "   | ");
 }
 
+/* The one-line facts an event carries: a change, a reason, a suppression. */
+static void
+print_event_facts(GVariant *data)
+{
+	const char *field = NULL, *old = NULL, *new_value = NULL, *reason = NULL, *kind = NULL, *to = NULL;
+	if (g_variant_lookup(data, "field", "&s", &field) && g_variant_lookup(data, "old", "&s", &old) &&
+	    g_variant_lookup(data, "new", "&s", &new_value))
+		printf("   %s: %s -> %s\n", field, *old != '\0' ? old : "(none)", *new_value != '\0' ? new_value : "(none)");
+	GVariant *thread = g_variant_lookup_value(data, "thread", G_VARIANT_TYPE_VARDICT);
+	if (thread != NULL && g_variant_lookup(thread, "reason", "&s", &reason))
+		printf("   Threading: %s\n", reason);
+	if (thread != NULL)
+		g_variant_unref(thread);
+	guint64 linked = 0;
+	if (g_variant_lookup(data, "ticket", "t", &linked) && g_variant_lookup(data, "reason", "&s", &reason))
+		printf("   Linked ticket #%" G_GUINT64_FORMAT ": %s\n", linked, reason);
+	else if (g_variant_lookup(data, "kind", "&s", &kind) && g_variant_lookup(data, "to", "&s", &to) &&
+	         g_variant_lookup(data, "reason", "&s", &reason))
+		printf("   %s to %s not sent: %s\n", kind, to, reason);
+}
+
 static void
 print_event(const pd_event *ev)
 {
 	char *when = pd_cli_human_time(ev->time);
 	printf("\n#%u %s  %s by %s\n", ev->seq, when, ev->type, ev->actor != NULL ? ev->actor : "?");
 	g_free(when);
+	if (ev->data != NULL)
+		print_event_facts(ev->data);
 	GVariant *msg = ev->data != NULL ? g_variant_lookup_value(ev->data, "message", G_VARIANT_TYPE_VARDICT) : NULL;
 	if (msg != NULL) {
 		print_message(msg);
@@ -295,6 +348,19 @@ print_show_text(const show_ctx *c)
 	else
 		printf("Requester: %s\n", t->requester);
 	printf("Source:    %s\nCreated:   %s\nUpdated:   %s\n", t->source, created, updated);
+	printf("Assignee:  %s\n", t->assignee != NULL ? t->assignee : "(nobody)");
+	if (t->tags[0] != NULL) {
+		char *tags = g_strjoinv(", ", t->tags);
+		printf("Tags:      %s\n", tags);
+		g_free(tags);
+	}
+	if (t->watchers[0] != NULL) {
+		char *w = g_strjoinv(", ", t->watchers);
+		printf("Watchers:  %s\n", w);
+		g_free(w);
+	}
+	for (guint i = 0; i < t->links->len; i++)
+		printf("%s #%" G_GUINT64_FORMAT "\n", i == 0 ? "Links:    " : "          ", g_array_index(t->links, guint64, i));
 	g_free(created);
 	g_free(updated);
 	for (guint i = 0; i < c->events->len; i++)
@@ -332,5 +398,77 @@ pd_cli_show(pd_cli *cli)
 	pd_ticket_free(&c.ticket);
 	g_clear_pointer(&c.events, g_ptr_array_unref);
 	pd_app_close(&app);
+	return rc;
+}
+
+/* ---- explain ---- */
+
+typedef struct {
+	const char *msgid;
+	guint64 ticket;
+	guint32 seq;
+	pd_event *event;
+} explain_ctx;
+
+static gboolean
+read_explain(pd_txn *txn, gpointer data, GError **error)
+{
+	explain_ctx *c = data;
+	pd_event_free(&c->event);
+	GError *e = NULL;
+	if (!pd_msgid_lookup(txn, c->msgid, &c->ticket, &c->seq, &e)) {
+		if (e == NULL)
+			g_set_error(&e, PD_ERROR, PD_ERROR_NOT_FOUND, "no mail with Message-ID <%s> is on a ticket", c->msgid);
+		g_propagate_error(error, e);
+		return FALSE;
+	}
+	c->event = pd_event_get(txn, c->ticket, c->seq, error);
+	return c->event != NULL;
+}
+
+int
+pd_cli_explain(pd_cli *cli)
+{
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL },
+		{ NULL },
+	};
+	if (!pd_cli_parse(cli, "MESSAGE-ID", "Why a mail went to the ticket it is on.", entries))
+		return PD_CLI_USAGE;
+	if (cli->argc != 2) {
+		fprintf(stderr, "postdesk explain: expected one Message-ID\n");
+		return PD_CLI_USAGE;
+	}
+	char *id = g_strdup(cli->argv[1]);
+	if (*id == '<' && id[strlen(id) - 1] == '>') {
+		memmove(id, id + 1, strlen(id));
+		id[strlen(id) - 1] = '\0';
+	}
+	pd_app app = { 0 };
+	if (!pd_cli_open(cli, &app)) {
+		g_free(id);
+		return PD_CLI_FAIL;
+	}
+	explain_ctx c = { id };
+	GError *e = NULL;
+	int rc = PD_CLI_OK;
+	if (!pd_store_run(app.store, read_explain, &c, &e)) {
+		fprintf(stderr, "postdesk explain: %s\n", e->message);
+		g_error_free(e);
+		rc = PD_CLI_FAIL;
+	} else if (json) {
+		JsonNode *n = event_json(c.event);
+		pd_cli_print_json(n);
+		json_node_unref(n);
+	} else {
+		printf("<%s> is event #%u (%s by %s) of ticket #%" G_GUINT64_FORMAT "\n", id, c.seq, c.event->type,
+		       c.event->actor, c.ticket);
+		if (c.event->data != NULL)
+			print_event_facts(c.event->data);
+	}
+	pd_event_free(&c.event);
+	pd_app_close(&app);
+	g_free(id);
 	return rc;
 }
