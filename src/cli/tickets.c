@@ -208,6 +208,8 @@ event_json(const pd_event *ev)
 {
 	JsonBuilder *b = json_builder_new();
 	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "ticket");
+	json_builder_add_int_value(b, (gint64)ev->ticket);
 	json_builder_set_member_name(b, "seq");
 	json_builder_add_int_value(b, ev->seq);
 	json_builder_set_member_name(b, "type");
