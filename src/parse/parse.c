@@ -656,26 +656,38 @@ find_sender(GMimeMessage *mime)
 	return a;
 }
 
-/* Message-IDs go into index keys: keep them on one line, without <>. */
+/* Message-IDs go into index keys: keep them on one line, without <>.
+ * Every <...> token counts: GMime's own parser stops at the first token it
+ * does not like (a "<yes>" from a broken list gateway), and the real
+ * parent often stands right after it. */
 static void
 add_references(GPtrArray *out, GMimeParserOptions *po, const char *header, int max)
 {
-	GMimeReferences *refs;
-	int n;
-
 	if (header == NULL)
 		return;
-	refs = g_mime_references_parse(po, header);
-	if (refs == NULL)
-		return;
-	n = g_mime_references_length(refs);
-	for (int i = 0; i < n && (max < 0 || (int)out->len < max); i++) {
-		char *id = clean_optional(g_mime_references_get_message_id(refs, i));
-
-		if (id != NULL)
+	for (const char *p = strchr(header, '<'); p != NULL && (max < 0 || (int)out->len < max);
+	     p = strchr(p + 1, '<')) {
+		const char *end = strchr(p + 1, '>');
+		if (end == NULL)
+			break;
+		char *raw = g_strndup(p + 1, (gsize)(end - p - 1));
+		char *id = strchr(raw, '<') == NULL ? clean_optional(raw) : NULL;
+		/* Folding can split an id; white space is never part of one. */
+		if (id != NULL) {
+			char *w = id;
+			for (char *r = id; *r != '\0'; r++)
+				if (!g_ascii_isspace(*r))
+					*w++ = *r;
+			*w = '\0';
+		}
+		if (id != NULL && *id != '\0')
 			g_ptr_array_add(out, id);
+		else
+			g_free(id);
+		g_free(raw);
+		p = end;
 	}
-	g_mime_references_free(refs);
+	(void)po;
 }
 
 /* Some clients write In-Reply-To without the angle brackets, which
