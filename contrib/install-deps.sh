@@ -6,7 +6,7 @@ set -euo pipefail
 # libetpan-dev, and apt would silently remove libetpan-dev to install it.
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libetpan-dev libdb5.3-dev
+	libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libxml2-dev libetpan-dev libdb5.3-dev
 	libpcre2-dev libcurl4-gnutls-dev libgnutls28-dev
 	db5.3-util python3 openssl
 	dovecot-imapd dovecot-pop3d python3-aiosmtpd

@@ -1,5 +1,7 @@
 /* parse.c: raw RFC 5322 bytes -> pd_message via GMime: headers, body text, attachment list. */
 #include "parse.h"
+#include "html.h"
+#include "reply.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
@@ -162,197 +164,6 @@ bytes_to_utf8(GMimeParserOptions *po, const char *data, gsize len)
 	out = g_utf8_make_valid(s->str, (gssize)s->len);
 	g_string_free(s, TRUE);
 	return out;
-}
-
-/* ---- HTML to text (crude; a later stage replaces it) ------------------ */
-
-static const char *const html_block_tags[] = {
-	"br", "p", "div", "tr", "li", "ul", "ol", "table", "blockquote", "pre",
-	"h1", "h2", "h3", "h4", "h5", "h6", "hr", "dt", "dd", NULL,
-};
-
-/* HTML white space is insignificant: a run becomes one space, and none at
- * the start of a line. */
-static void
-html_space(GString *out)
-{
-	if (out->len > 0 && out->str[out->len - 1] != ' ' && out->str[out->len - 1] != '\n')
-		g_string_append_c(out, ' ');
-}
-
-static void
-html_newline(GString *out)
-{
-	while (out->len > 0 && out->str[out->len - 1] == ' ')
-		g_string_truncate(out, out->len - 1);
-	g_string_append_c(out, '\n');
-}
-
-static gboolean
-html_is_block(const char *name)
-{
-	for (int i = 0; html_block_tags[i] != NULL; i++) {
-		if (strcmp(html_block_tags[i], name) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* Script and style bodies are code and a title repeats the subject; like a
- * browser, an unclosed one runs to the end of the document. */
-static gboolean
-html_is_raw_text(const char *name)
-{
-	return strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
-	       strcmp(name, "title") == 0;
-}
-
-static const char *
-html_skip_raw_element(const char *p, const char *name)
-{
-	char *close = g_strconcat("</", name, NULL);
-	gsize n = strlen(close);
-
-	while (*p != '\0' && g_ascii_strncasecmp(p, close, n) != 0)
-		p++;
-	g_free(close);
-	return p;
-}
-
-/* p points at '<'. Returns the position after the tag. */
-static const char *
-html_tag(const char *p, GString *out)
-{
-	char name[16];
-	gsize n = 0;
-	gboolean closing;
-	const char *end;
-
-	if (strncmp(p, "<!--", 4) == 0) {
-		end = strstr(p + 4, "-->");
-		return end ? end + 3 : p + strlen(p);
-	}
-	closing = p[1] == '/';
-	for (const char *q = p + 1 + closing; g_ascii_isalnum(*q) && n < sizeof name - 1; q++)
-		name[n++] = g_ascii_tolower(*q);
-	name[n] = '\0';
-	end = strchr(p, '>');
-	end = end ? end + 1 : p + strlen(p);
-	if (html_is_block(name))
-		html_newline(out);
-	if (!closing && html_is_raw_text(name))
-		end = html_skip_raw_element(end, name);
-	return end;
-}
-
-static gboolean
-html_looks_like_tag(const char *p)
-{
-	return g_ascii_isalpha(p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?';
-}
-
-static gunichar
-html_numeric_entity(const char *digits, gsize len)
-{
-	gsize skip = len > 0 && (digits[0] == 'x' || digits[0] == 'X') ? 1 : 0;
-	char buf[16];
-	guint64 v;
-
-	if (len <= skip || len >= sizeof buf)
-		return 0;
-	memcpy(buf, digits + skip, len - skip);
-	buf[len - skip] = '\0';
-	for (const char *d = buf; *d != '\0'; d++) {
-		if (skip ? !g_ascii_isxdigit(*d) : !g_ascii_isdigit(*d))
-			return 0;
-	}
-	v = g_ascii_strtoull(buf, NULL, skip ? 16 : 10);
-	if (v == 0 || v > 0x10FFFF || !g_unichar_validate((gunichar)v))
-		return 0xFFFD;
-	return (gunichar)v;
-}
-
-static gunichar
-html_entity_char(const char *name, gsize len)
-{
-	static const struct { const char *name; gunichar c; } named[] = {
-		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-		{ "apos", '\'' }, { "nbsp", ' ' },
-	};
-
-	if (len > 0 && name[0] == '#')
-		return html_numeric_entity(name + 1, len - 1);
-	for (gsize i = 0; i < G_N_ELEMENTS(named); i++) {
-		if (strlen(named[i].name) == len && strncmp(named[i].name, name, len) == 0)
-			return named[i].c;
-	}
-	return 0;
-}
-
-/* p points at '&'. Unknown entities stay as they were written. */
-static const char *
-html_entity(const char *p, GString *out)
-{
-	gsize len = strcspn(p + 1, "; \t\r\n<&");
-	gunichar c = 0;
-
-	if (p[1 + len] == ';' && len <= 10)
-		c = html_entity_char(p + 1, len);
-	if (c == 0) {
-		g_string_append_c(out, '&');
-		return p + 1;
-	}
-	if (c == ' ')
-		html_space(out);
-	else
-		g_string_append_unichar(out, c);
-	return p + 1 + len + 1;
-}
-
-/* At most one blank line in a row; lines are trimmed. */
-static char *
-collapse_blank_lines(const char *text)
-{
-	char **lines = g_strsplit(text, "\n", -1);
-	GString *out = g_string_new(NULL);
-	int blanks = 0;
-
-	for (char **l = lines; *l != NULL; l++) {
-		g_strstrip(*l);
-		if (**l == '\0') {
-			blanks++;
-			continue;
-		}
-		if (out->len > 0)
-			g_string_append(out, blanks > 0 ? "\n\n" : "\n");
-		g_string_append(out, *l);
-		blanks = 0;
-	}
-	g_strfreev(lines);
-	return g_string_free(out, FALSE);
-}
-
-static char *
-html_to_text(const char *html)
-{
-	GString *out = g_string_sized_new(strlen(html));
-	char *text;
-
-	for (const char *p = html; *p != '\0';) {
-		if (*p == '<' && html_looks_like_tag(p)) {
-			p = html_tag(p, out);
-		} else if (*p == '&') {
-			p = html_entity(p, out);
-		} else if (g_ascii_isspace(*p)) {
-			html_space(out);
-			p++;
-		} else {
-			g_string_append_c(out, *p++);
-		}
-	}
-	text = collapse_blank_lines(out->str);
-	g_string_free(out, TRUE);
-	return text;
 }
 
 /* ---- part content ----------------------------------------------------- */
@@ -558,12 +369,20 @@ fill_body(pd_message *msg, GMimeMessage *mime, GMimeParserOptions *po)
 
 	walk(g_mime_message_get_mime_part(mime), &st, 0);
 	g_free(msg->body);
+	g_free(msg->body_new);
+	msg->body_new = NULL;
 	if (st.plain != NULL) {
 		msg->body = part_text(st.plain, po);
+		pd_reply_split(msg->body, &msg->body_new, NULL, NULL);
 	} else if (st.html != NULL) {
+		/* HTML-only mail: read with a real HTML parser, links kept as
+		 * "text <url>"; the new text drops the quoted part the way each
+		 * client marks it. */
 		char *html = part_text(st.html, po);
+		gsize len = strlen(html);
 
-		msg->body = normalize_body(html_to_text(html));
+		msg->body = normalize_body(pd_html_to_text(html, len));
+		msg->body_new = normalize_body(pd_html_new_text(html, len, NULL));
 		g_free(html);
 	} else {
 		msg->body = g_strdup("");
@@ -959,8 +778,9 @@ pd_message_parse(const char *raw, gsize len, const pd_parse_limits *limits,
 		g_free(msg->body);
 		msg->body = bare_body(raw, len);
 	}
-	/* Until quoted history is split off, the new text is the whole text. */
-	msg->body_new = g_strdup(msg->body);
+	/* With nothing to split (no body part), the new text is the whole text. */
+	if (msg->body_new == NULL)
+		msg->body_new = g_strdup(msg->body);
 	if (cause_r != NULL)
 		*cause_r = cause;
 	if (reason_r != NULL)

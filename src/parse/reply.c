@@ -1,0 +1,1192 @@
+/* reply.c: split a plain-text reply into new text, quoted history and signature by line patterns. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "parse/reply.h"
+
+#include <string.h>
+
+/*
+ * The text is cut into lines once. Each line gets a kind (what it looks like
+ * on its own and next to its neighbours), then an owner (new, quoted,
+ * signature) in three passes:
+ *   1. history: the first history marker that is not a "> " block (header
+ *      block, "-----Original Message-----", an attribution with unmarked
+ *      text below it) owns everything after it, once some new text came
+ *      before it; a forward separator keeps everything after it as new;
+ *   2. signature: the first signature start after some new text, up to the
+ *      next quote;
+ *   3. quotes: "> " blocks after the last new line, and an attributed quote
+ *      above a single block of new text (bottom posting).
+ * Every pass is linear in the number of lines; regular expressions only ever
+ * see one line or a span of at most three, never the whole text.
+ */
+
+/* Lines longer than this are prose or data, never a marker. */
+#define PD_REPLY_MARKER_MAX 400
+/* Device footers are short lines. */
+#define PD_REPLY_FOOTER_MAX 160
+/* An attribution is wrapped over at most this many lines. */
+#define PD_REPLY_ATTR_LINES 3
+/* "--" without the space introduces at most this many signature lines;
+ * "-- " with the space is the standard delimiter and has no limit. */
+#define PD_REPLY_BARE_DASH_LINES 15
+/* A weak footer ("Sent via X") is believed only with this few lines after it. */
+#define PD_REPLY_WEAK_FOOTER_TAIL 3
+/* A quoted line this long, re-wrapped by a client that did not add "> ",
+ * leaves its tail on a line of its own. */
+#define PD_REPLY_WRAP_WIDTH 60
+
+/* ---- patterns ------------------------------------------------------------ */
+
+/* Verbs that end an attribution, before an optional tail and the colon:
+ * "On ... X wrote:", "Am ... schrieb X:", "X schrieb am ... um 12:52 Uhr:". */
+#define PD_REPLY_VERBS \
+	"wrote|writes|has written|schrieb|hat geschrieben|a écrit|a ecrit|escribió|escribio|" \
+	"ha escrito|ha escrit|va escriure|escreveu|ha scritto|scrisse|schreef|" \
+	"het volgende geschreven|pisze|napisała|napisał|napisal|пишет|написала|написал|" \
+	"пише|написав|skrev|kirjoitti|írta|napsala|napsal|yazdı|έγραψε|a scris"
+
+/* Verbs of languages that do not separate words with spaces. */
+#define PD_REPLY_VERBS_CJK \
+	"写道|寫道|のメッセージ|さんは書きました|書きました|님이 작성|작성"
+
+typedef enum {
+	RX_VERB,          /* an attribution ending in a verb, the colon last */
+	RX_VERB_CJK,
+	RX_EVIDENCE,      /* a date, time or address: what makes an attribution certain */
+	RX_OPENER,        /* how the first line of a wrapped attribution begins */
+	RX_GMAIL_DATE,    /* "2016-03-03 17:21 GMT+01:00 Name <addr>:" */
+	RX_ZOHO,          /* "---- On ... wrote ----" */
+	RX_ORIGINAL,      /* "-----Original Message-----" and translations */
+	RX_FORWARD,       /* "---------- Forwarded message ---------" and translations */
+	RX_FORWARD_INTRO, /* "Begin forwarded message:" and translations */
+	RX_URL,           /* links inside a footer line, removed before matching */
+	RX_DASH_NAME,     /* "-Abhishek Kona" */
+	RX_FOOTER_STRONG, /* device and app footers, built from footer_strong[] */
+	RX_FOOTER_WEAK,   /* generic "Sent with X", built from footer_weak[] */
+	RX_COUNT
+} rx_id;
+
+static const char *const rx_source[RX_FOOTER_STRONG] = {
+	[RX_VERB] = "(?:^|[\\s,;\"'>)\\]])(" PD_REPLY_VERBS ")(?:[\\s(].{0,100})?[:：]$",
+	[RX_VERB_CJK] = "(" PD_REPLY_VERBS_CJK ")\\s*[:：]$",
+	[RX_EVIDENCE] = "@|\\d{1,2}[:.h]\\d{2}|(?<!\\d)(?:19|20)\\d{2}(?!\\d)|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}",
+	[RX_OPENER] = "^[-–—\\s]*(?:on|am|le|el|il|op|em|w dniu|dnia|den|dne|på|в|у|在|at|quoting|citando)\\s"
+	              "|^[-\\s]*\\d",
+	[RX_GMAIL_DATE] = "^\\d{4}-\\d{1,2}-\\d{1,2}\\s+\\d{1,2}:\\d{2}(?::\\d{2})?\\s+GMT[+-]\\d{1,2}(?::?\\d{2})?\\s",
+	[RX_ZOHO] = "^-{2,}\\s*on\\s.{1,200}\\swrote\\s*-{2,}$",
+	[RX_ORIGINAL] = "^[\\s*]*-{2,}\\s*(?:original message|original-nachricht|ursprüngliche nachricht|"
+	                "message d'origine|message d’origine|mensaje original|messaggio originale|"
+	                "oorspronkelijk bericht|origineel bericht|исходное сообщение|оригинальное сообщение|"
+	                "wiadomość oryginalna|oryginalna wiadomość|mensagem original|ursprungligt meddelande|"
+	                "originalmeddelande|oprindelig meddelelse|opprinnelig melding|původní zpráva|"
+	                "orijinal mesaj|alkuperäinen viesti|eredeti üzenet|оригінальне повідомлення|"
+	                "вихідне повідомлення|原始邮件|原始郵件|원본 메시지|元のメッセージ|mesaj original)"
+	                "\\s*-{2,}[\\s*]*$",
+	[RX_FORWARD] = "^[\\s*]*-{2,}\\s*(?:forwarded message|forwarded e-?mail|weitergeleitete nachricht|"
+	               "message transféré|message transfere|mensaje reenviado|messaggio inoltrato|"
+	               "doorgestuurd bericht|пересылаемое сообщение|пересланное сообщение|"
+	               "przekazana wiadomość|wiadomość przekazana|mensagem encaminhada|"
+	               "vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|"
+	               "přeposlaná zpráva|iletilen mesaj|转发的邮件|轉寄的郵件|転送されたメッセージ|"
+	               "전달된 메시지|переслане повідомлення|továbbított üzenet)\\s*-{2,}[\\s*]*$",
+	[RX_FORWARD_INTRO] = "^(?:begin forwarded message|anfang der weitergeleiteten nachricht|"
+	                     "début du message réexpédié|début du message transféré|"
+	                     "inicio del mensaje reenviado|comienzo del mensaje reenviado|"
+	                     "inizio messaggio inoltrato|begin doorgestuurd bericht|"
+	                     "начало переадресованного сообщения|начало пересылаемого сообщения|"
+	                     "początek przekazywanej wiadomości|início da mensagem reencaminhada|"
+	                     "início da mensagem encaminhada|vidarebefordrat brev|videresendt besked|"
+	                     "転送されたメッセージ|转发的邮件)\\s*[:：]?$",
+	[RX_URL] = "<[^<>]*(?:://|@|www\\.)[^<>]*>|\\(\\s*https?://[^()]*\\)|https?://\\S+",
+	[RX_DASH_NAME] = "^-[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2}$",
+};
+
+/* Footers that end what the sender wrote wherever they stand. Matched
+ * against the whole line, lowercased by the regex, links removed. */
+static const char *const footer_strong[] = {
+	"sent from my (?:[^\\s,.;:!?]+\\s*){1,5}\\.?",
+	/* "Sent from my cell, please excuse any typos": a device, then anything */
+	"sent from my (?:[^\\s,.;:!?]+ ){0,4}(?:phone|iphone|ipad|ipod|android|blackberry|mobile|cell|"
+	"cellphone|smartphone|tablet|device|galaxy|samsung|htc|nokia|huawei|pixel|xperia|motorola|"
+	"oneplus|xiaomi)\\S*\\s*[,.;!-].{0,80}",
+	"get (?:the )?outlook (?:app )?for (?:ios|android|iphone)\\b.*",
+	"(?:von meinem|gesendet von meinem|gesendet vom|gesendet von|gesendet mit) .{1,40}",
+	"diese nachricht wurde von meinem .{1,60} gesendet\\.?",
+	"outlook für (?:ios|android) beziehen",
+	"envoy[ée] (?:de|depuis|à partir de|a partir de|avec) (?:mon|ma|l'application|outlook|yahoo) ?.{1,40}",
+	"obtenir outlook pour (?:ios|android)\\b.*",
+	"enviado (?:desde|con|do|de|a partir do|a partir de) (?:mi|meu|o meu|minha|a minha|el|o) .{1,40}",
+	"(?:obtener|obtén) outlook para (?:ios|android)\\b.*",
+	"(?:obter|baixe|baixar) o outlook para (?:ios|android)\\b.*",
+	"inviato (?:da|dal|dal mio|dalla mia|con) .{1,40}",
+	"scarica outlook per (?:ios|android)\\b.*",
+	"(?:verzonden|verstuurd) (?:vanaf|met|vanuit|van) (?:mijn )?.{1,40}",
+	"outlook voor (?:ios|android) downloaden",
+	"отправлено (?:с|со|из) .{1,40}",
+	"(?:получите|скачайте) outlook для (?:ios|android)\\b.*",
+	"(?:wysłane|wysłano) (?:z|ze|przy użyciu|za pomocą) .{1,40}",
+	"pobierz (?:aplikację )?outlook dla .{1,30}",
+	"(?:从|從)我的\\s*.{1,30}(?:发送|傳送|發送)",
+	"(?:发自|發自)我的\\s*.{1,30}",
+	".{1,30}から送信",
+	"(?:skickat|skickades) från (?:min |mitt )?.{1,40}",
+	"sendt fra (?:min |mitt )?.{1,40}",
+	"odesláno z .{1,40}",
+	".{1,30}(?:'?[ıiuü]mdan|'?dan|'?den) gönderildi\\.?",
+	".{1,30}에서 보냄",
+	"надіслано з .{1,40}",
+	"lähetetty .{1,40}",
+};
+
+/* Footers generic enough to be prose: believed only near the end. */
+static const char *const footer_weak[] = {
+	"sent (?:from|with|via|using|by|on) (?:a |an |the )?(?:[^\\s,.;:!?]+\\s*){1,5}\\.?",
+	"from my (?:iphone|ipad|ipod|android|mobile|phone|blackberry|samsung|galaxy|smartphone)\\b.{0,30}",
+};
+
+/* Header labels of the From:/Sent:/To:/Subject: blocks clients put above
+ * quoted mail, casefolded, by what they stand for. */
+enum {
+	HK_FROM = 1 << 0,
+	HK_DATE = 1 << 1,
+	HK_TO = 1 << 2,
+	HK_CC = 1 << 3,
+	HK_SUBJECT = 1 << 4,
+	HK_REPLY_TO = 1 << 5,
+};
+
+static const struct {
+	const char *label;
+	guint kind;
+} header_labels[] = {
+	{ "from", HK_FROM }, { "de", HK_FROM }, { "von", HK_FROM }, { "da", HK_FROM },
+	{ "van", HK_FROM }, { "od", HK_FROM }, { "от", HK_FROM }, { "від", HK_FROM },
+	{ "发件人", HK_FROM }, { "寄件者", HK_FROM }, { "寄件人", HK_FROM }, { "差出人", HK_FROM },
+	{ "från", HK_FROM }, { "fra", HK_FROM }, { "lähettäjä", HK_FROM }, { "feladó", HK_FROM },
+	{ "kimden", HK_FROM }, { "보낸 사람", HK_FROM }, { "afzender", HK_FROM },
+	{ "remitente", HK_FROM }, { "mittente", HK_FROM }, { "expéditeur", HK_FROM },
+	{ "absender", HK_FROM }, { "nadawca", HK_FROM }, { "odesílatel", HK_FROM },
+	{ "sent", HK_DATE }, { "date", HK_DATE }, { "datum", HK_DATE }, { "envoyé", HK_DATE },
+	{ "envoyé le", HK_DATE }, { "enviado", HK_DATE }, { "enviada", HK_DATE },
+	{ "enviado el", HK_DATE }, { "inviato", HK_DATE }, { "data", HK_DATE },
+	{ "verzonden", HK_DATE }, { "verstuurd", HK_DATE }, { "gesendet", HK_DATE },
+	{ "wysłano", HK_DATE }, { "wysłane", HK_DATE }, { "отправлено", HK_DATE },
+	{ "дата", HK_DATE }, { "надіслано", HK_DATE }, { "发送时间", HK_DATE },
+	{ "日期", HK_DATE }, { "時間", HK_DATE }, { "送信日時", HK_DATE }, { "skickat", HK_DATE },
+	{ "sendt", HK_DATE }, { "odesláno", HK_DATE }, { "gönderildi", HK_DATE },
+	{ "tarih", HK_DATE }, { "보낸 날짜", HK_DATE }, { "message du", HK_DATE },
+	{ "fecha", HK_DATE }, { "lähetetty", HK_DATE }, { "elküldve", HK_DATE },
+	{ "dátum", HK_DATE }, { "sent at", HK_DATE },
+	{ "to", HK_TO }, { "à", HK_TO }, { "a", HK_TO }, { "an", HK_TO }, { "para", HK_TO },
+	{ "aan", HK_TO }, { "do", HK_TO }, { "кому", HK_TO }, { "收件人", HK_TO },
+	{ "宛先", HK_TO }, { "till", HK_TO }, { "til", HK_TO }, { "komu", HK_TO },
+	{ "kime", HK_TO }, { "받는 사람", HK_TO }, { "destinataire", HK_TO },
+	{ "címzett", HK_TO }, { "vastaanottaja", HK_TO }, { "per", HK_TO },
+	{ "cc", HK_CC }, { "bcc", HK_CC }, { "copie", HK_CC }, { "copie à", HK_CC },
+	{ "kopie", HK_CC }, { "copia", HK_CC }, { "kopia", HK_CC }, { "копия", HK_CC },
+	{ "抄送", HK_CC }, { "副本", HK_CC }, { "kopio", HK_CC }, { "cco", HK_CC }, { "cci", HK_CC },
+	{ "subject", HK_SUBJECT }, { "objet", HK_SUBJECT }, { "sujet", HK_SUBJECT },
+	{ "betreff", HK_SUBJECT }, { "asunto", HK_SUBJECT }, { "oggetto", HK_SUBJECT },
+	{ "onderwerp", HK_SUBJECT }, { "temat", HK_SUBJECT }, { "тема", HK_SUBJECT },
+	{ "主题", HK_SUBJECT }, { "主旨", HK_SUBJECT }, { "件名", HK_SUBJECT },
+	{ "ämne", HK_SUBJECT }, { "emne", HK_SUBJECT }, { "předmět", HK_SUBJECT },
+	{ "konu", HK_SUBJECT }, { "제목", HK_SUBJECT }, { "assunto", HK_SUBJECT },
+	{ "aihe", HK_SUBJECT }, { "tárgy", HK_SUBJECT },
+	{ "reply-to", HK_REPLY_TO }, { "antwort an", HK_REPLY_TO }, { "répondre à", HK_REPLY_TO },
+	{ "responder a", HK_REPLY_TO },
+};
+
+typedef struct {
+	GRegex *rx[RX_COUNT];
+	GHashTable *labels;   /* casefolded label -> GUINT_TO_POINTER(kind) */
+} pd_reply_patterns;
+
+static GRegex *
+compile(const char *source)
+{
+	GError *error = NULL;
+	GRegex *rx = g_regex_new(source, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &error);
+
+	/* The patterns are constants of this file: failing to compile is a bug. */
+	if (rx == NULL)
+		g_error("reply pattern does not compile: %s: %s", error->message, source);
+	return rx;
+}
+
+/* One anchored alternation from a table, so a line is matched once. */
+static GRegex *
+compile_table(const char *const *table, gsize n)
+{
+	GString *s = g_string_new("^(?:");
+	GRegex *rx;
+
+	for (gsize i = 0; i < n; i++)
+		g_string_append_printf(s, "%s(?:%s)", i > 0 ? "|" : "", table[i]);
+	g_string_append(s, ")$");
+	rx = compile(s->str);
+	g_string_free(s, TRUE);
+	return rx;
+}
+
+static gpointer
+patterns_new(gpointer unused)
+{
+	pd_reply_patterns *p = g_new0(pd_reply_patterns, 1);
+
+	for (int i = 0; i < RX_FOOTER_STRONG; i++)
+		p->rx[i] = compile(rx_source[i]);
+	p->rx[RX_FOOTER_STRONG] = compile_table(footer_strong, G_N_ELEMENTS(footer_strong));
+	p->rx[RX_FOOTER_WEAK] = compile_table(footer_weak, G_N_ELEMENTS(footer_weak));
+	p->labels = g_hash_table_new(g_str_hash, g_str_equal);
+	for (gsize i = 0; i < G_N_ELEMENTS(header_labels); i++)
+		g_hash_table_insert(p->labels, (gpointer) header_labels[i].label,
+		                    GUINT_TO_POINTER(header_labels[i].kind));
+	return p;
+}
+
+/* Compiled once per process and shared by all threads (GRegex is immutable). */
+static const pd_reply_patterns *
+patterns(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	return g_once(&once, patterns_new, NULL);
+}
+
+static gboolean
+rx_is(rx_id id, const char *s)
+{
+	return g_regex_match(patterns()->rx[id], s, 0, NULL);
+}
+
+/* ---- lines --------------------------------------------------------------- */
+
+typedef enum {
+	LK_TEXT,   /* the sender's words, as far as we can tell */
+	LK_BLANK,
+	LK_QUOTE,  /* "> " quoting */
+	LK_ATTR,   /* part of an attribution ("On ... wrote:") */
+	LK_HARD,   /* history starts here and runs to the end: header block, separator */
+	LK_FWD,    /* a forwarded-message separator */
+} line_kind;
+
+typedef enum {
+	OWN_NEW,
+	OWN_QUOTED,
+	OWN_SIG,
+} line_owner;
+
+typedef struct {
+	const char *s;
+	gsize len;            /* without the LF and a CR before it */
+	guint8 kind;          /* line_kind */
+	guint8 owner;         /* line_owner */
+	gboolean attr_first;  /* LK_ATTR: the first line of its attribution */
+	guint attr_last;      /* attr_first: index of the attribution's last line */
+} rline;
+
+typedef struct {
+	rline *l;
+	guint n;
+} rtext;
+
+static void
+split_lines(rtext *t, const char *text)
+{
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(rline));
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		rline l = { .s = p, .len = nl != NULL ? (gsize) (nl - p) : strlen(p) };
+
+		if (l.len > 0 && p[l.len - 1] == '\r')
+			l.len--;
+		g_array_append_val(a, l);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	t->n = a->len;
+	t->l = (rline *) g_array_free(a, FALSE);
+}
+
+/* Width of the white space at s (space, tab, no-break and zero-width spaces), 0 if none. */
+static gsize
+space_at(const char *s, const char *end)
+{
+	const guchar *u = (const guchar *) s;
+
+	if (s >= end)
+		return 0;
+	if (*u == ' ' || *u == '\t' || *u == '\r' || *u == '\f' || *u == '\v')
+		return 1;
+	if (end - s >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;  /* U+00A0 */
+	if (end - s >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x8B || u[2] == 0xAF))
+		return 3;  /* U+200B, U+202F */
+	if (end - s >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		return 3;  /* U+FEFF */
+	return 0;
+}
+
+/* The line without white space at either end. */
+static void
+trimmed(const rline *l, const char **s_r, gsize *len_r)
+{
+	const char *s = l->s, *end = l->s + l->len;
+	gsize w;
+
+	while ((w = space_at(s, end)) > 0)
+		s += w;
+	while (end > s) {
+		const char *q = end - 1;
+
+		while (q > s && ((guchar) *q & 0xC0) == 0x80)
+			q--;
+		if (space_at(q, end) != (gsize) (end - q))
+			break;
+		end = q;
+	}
+	*s_r = s;
+	*len_r = (gsize) (end - s);
+}
+
+/* A NUL-terminated copy of the trimmed line, or NULL when too long to be a marker. */
+static char *
+trimmed_dup(const rline *l, gsize max)
+{
+	const char *s;
+	gsize len;
+
+	trimmed(l, &s, &len);
+	return len <= max ? g_strndup(s, len) : NULL;
+}
+
+static gboolean
+is_blank(const rline *l)
+{
+	const char *s;
+	gsize len;
+
+	trimmed(l, &s, &len);
+	return len == 0;
+}
+
+/* "> text" with at most three spaces before the '>'. ">=", ">:" and ">)"
+ * are operators and faces, not quoting. */
+static gboolean
+is_quote(const rline *l)
+{
+	gsize i = 0;
+
+	while (i < l->len && i < 3 && (l->s[i] == ' ' || l->s[i] == '\t'))
+		i++;
+	if (i >= l->len || l->s[i] != '>')
+		return FALSE;
+	return i + 1 >= l->len || strchr("=:)(", l->s[i + 1]) == NULL;
+}
+
+/* What a quoted line says without its "> > " prefix; a copy, or NULL when too long. */
+static char *
+quote_content(const rline *l)
+{
+	const char *s = l->s, *end = l->s + l->len;
+
+	while (s < end && (*s == '>' || *s == ' ' || *s == '\t'))
+		s++;
+	if (end - s > PD_REPLY_MARKER_MAX)
+		return NULL;
+	return g_strchomp(g_strndup(s, (gsize) (end - s)));
+}
+
+/* A line of dashes, underscores or equals signs that clients draw above quoted headers. */
+static gboolean
+is_rule(const rline *l)
+{
+	const char *s;
+	gsize len, marks = 0;
+
+	trimmed(l, &s, &len);
+	for (gsize i = 0; i < len; i++) {
+		if (strchr("-_=~*", s[i]) != NULL)
+			marks++;
+		else if (s[i] != ' ')
+			return FALSE;
+	}
+	return marks >= 5;
+}
+
+/* ---- header blocks (From:/Sent:/To:/Subject:) ------------------------------ */
+
+/* The kind of header label the line starts with ("*From:*", "Objet :", "发件人："), or 0. */
+static guint
+header_label(const rline *l)
+{
+	const char *s = l->s, *end = l->s + MIN(l->len, 64), *colon, *label_end;
+	char *folded;
+	gpointer kind;
+	gsize w;
+
+	while ((w = space_at(s, end)) > 0 || (s < end && *s == '*'))
+		s += w > 0 ? w : 1;
+	colon = memchr(s, ':', (gsize) (end - s));
+	for (const char *p = s; p + 3 <= end && (colon == NULL || p < colon); p++)
+		if (memcmp(p, "：", 3) == 0)
+			colon = p;
+	if (colon == NULL)
+		return 0;
+	label_end = colon;
+	while (label_end > s && (label_end[-1] == ' ' || label_end[-1] == '*' || label_end[-1] == '\t'))
+		label_end--;
+	if (label_end - s >= 2 && (guchar) label_end[-2] == 0xC2 && (guchar) label_end[-1] == 0xA0)
+		label_end -= 2;
+	if (label_end == s || label_end - s > 40)
+		return 0;
+	folded = g_utf8_casefold(s, label_end - s);
+	kind = g_hash_table_lookup(patterns()->labels, folded);
+	g_free(folded);
+	return GPOINTER_TO_UINT(kind);
+}
+
+/* Whether the header block starting at line i is one: at least three labels
+ * of two kinds including From or Date, or From plus one more right below a
+ * rule line. Wrapped values may take one extra line, and blank lines may
+ * separate labels (Outlook in some configurations double-spaces them). */
+static gboolean
+header_block_at(const rtext *t, guint i)
+{
+	guint count = 0, kinds = 0, gap = 0;
+
+	for (guint j = i; j < t->n && gap <= 1; j++) {
+		const rline *l = &t->l[j];
+		guint k = l->kind == LK_TEXT ? header_label(l) : 0;
+
+		if (k != 0) {
+			count++;
+			kinds |= k;
+			gap = 0;
+		} else if (l->kind == LK_TEXT || l->kind == LK_BLANK) {
+			gap++;
+		} else {
+			break;
+		}
+	}
+	if ((kinds & (HK_FROM | HK_DATE)) == 0)
+		return FALSE;
+	if (count >= 3 && (kinds & (kinds - 1)) != 0)
+		return TRUE;
+	return count == 2 && (kinds & HK_FROM) && (kinds & (HK_DATE | HK_SUBJECT | HK_TO)) &&
+	       i > 0 && is_rule(&t->l[i - 1]);
+}
+
+/* Mark header blocks and "-----Original Message-----" lines as hard
+ * history, taking the rules and blank lines just above them along. */
+static void
+mark_hard(rtext *t)
+{
+	for (guint i = 0; i < t->n; i++) {
+		rline *l = &t->l[i];
+		gboolean hard = FALSE;
+
+		if (l->kind != LK_TEXT)
+			continue;
+		if (l->len <= PD_REPLY_MARKER_MAX && memchr(l->s, '-', l->len) != NULL) {
+			char *s = trimmed_dup(l, PD_REPLY_MARKER_MAX);
+
+			hard = s != NULL && rx_is(RX_ORIGINAL, s);
+			g_free(s);
+		}
+		if (!hard && header_label(l) != 0)
+			hard = header_block_at(t, i);
+		if (!hard)
+			continue;
+		l->kind = LK_HARD;
+		for (guint j = i; j > 0 && (t->l[j - 1].kind == LK_BLANK ||
+		                            (t->l[j - 1].kind == LK_TEXT && is_rule(&t->l[j - 1]))); j--)
+			t->l[j - 1].kind = LK_HARD;
+		/* The rest is history; nothing below needs marking. */
+		return;
+	}
+}
+
+/* ---- attributions ("On ... wrote:") -------------------------------------- */
+
+typedef enum {
+	ATTR_NONE,
+	ATTR_WEAK,    /* an attribution only when a "> " block follows */
+	ATTR_STRONG,  /* an attribution even above unmarked text */
+} attr_strength;
+
+/* Whether the word before position end is "I" or "we". */
+static gboolean
+first_person_before(const char *s, gint end)
+{
+	static const char *const words[] = { "i", "we" };
+
+	while (end > 0 && s[end - 1] == ' ')
+		end--;
+	for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
+		gint n = (gint) strlen(words[i]);
+
+		if (end >= n && g_ascii_strncasecmp(s + end - n, words[i], (gsize) n) == 0 &&
+		    (end == n || s[end - n - 1] == ' ' || s[end - n - 1] == ','))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether the verb match at group 1 has someone before it ("wrote:" alone
+ * does not), and someone else than the writer ("On May 3, 2024 I wrote:"
+ * introduces the writer's own words, not history). */
+static gboolean
+verb_has_subject(GRegex *rx, const char *s)
+{
+	GMatchInfo *mi;
+	gint start = 0;
+	gboolean found = FALSE;
+
+	if (g_regex_match(rx, s, 0, &mi))
+		g_match_info_fetch_pos(mi, 1, &start, NULL);
+	g_match_info_free(mi);
+	for (gint i = 0; i < start && !found; i++)
+		found = g_ascii_isalnum(s[i]) || (guchar) s[i] >= 0x80 || s[i] == '@';
+	return found && !first_person_before(s, start);
+}
+
+static gboolean
+ends_with_colon(const char *s)
+{
+	gsize len = strlen(s);
+
+	return (len > 0 && s[len - 1] == ':') || g_str_has_suffix(s, "：");
+}
+
+/* How surely one candidate (its lines joined by spaces) is an attribution. */
+static attr_strength
+attribution_strength(const char *s)
+{
+	const pd_reply_patterns *p = patterns();
+
+	if (rx_is(RX_GMAIL_DATE, s) || rx_is(RX_ZOHO, s))
+		return ATTR_STRONG;
+	if (!ends_with_colon(s))
+		return ATTR_NONE;
+	if (verb_has_subject(p->rx[RX_VERB], s) || verb_has_subject(p->rx[RX_VERB_CJK], s))
+		return rx_is(RX_EVIDENCE, s) ? ATTR_STRONG : ATTR_WEAK;
+	/* "26.06.2014, 14:41, "Alexander L" <abc@example.com>:" (Yandex, Mail.ru) */
+	return strchr(s, '@') != NULL ? ATTR_WEAK : ATTR_NONE;
+}
+
+/* Lines first..last trimmed and joined by single spaces, or NULL when one is too long. */
+static char *
+join_span(const rtext *t, guint first, guint last)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = first; i <= last; i++) {
+		char *line = trimmed_dup(&t->l[i], PD_REPLY_MARKER_MAX);
+
+		if (line == NULL) {
+			g_string_free(s, TRUE);
+			return NULL;
+		}
+		if (s->len > 0)
+			g_string_append_c(s, ' ');
+		g_string_append(s, line);
+		g_free(line);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+is_candidate_line(const rline *l)
+{
+	return l->kind == LK_TEXT && !is_blank(l) && l->len <= PD_REPLY_MARKER_MAX;
+}
+
+/* The smallest attribution span ending at line last, its first line in *first_r. */
+static attr_strength
+attribution_ending_at(const rtext *t, guint last, guint *first_r)
+{
+	for (guint n = 1; n <= PD_REPLY_ATTR_LINES && n <= last + 1; n++) {
+		guint first = last + 1 - n;
+		char *s;
+		attr_strength a;
+
+		if (!is_candidate_line(&t->l[first]))
+			break;
+		s = join_span(t, first, last);
+		a = s != NULL ? attribution_strength(s) : ATTR_NONE;
+		g_free(s);
+		if (a != ATTR_NONE) {
+			*first_r = first;
+			return a;
+		}
+	}
+	return ATTR_NONE;
+}
+
+/* A wrapped attribution whose verb line was found: take the lines above that
+ * begin the way attributions begin ("On Dec 16, 2011, at 12:47 PM, Corey"). */
+static guint
+extend_up(const rtext *t, guint first, guint last)
+{
+	while (first > 0 && last - first + 1 < PD_REPLY_ATTR_LINES && is_candidate_line(&t->l[first - 1])) {
+		char *s = trimmed_dup(&t->l[first - 1], PD_REPLY_MARKER_MAX);
+		gboolean more = s != NULL && *s != '\0' && strchr(".!?", s[strlen(s) - 1]) == NULL &&
+		                rx_is(RX_OPENER, s);
+
+		g_free(s);
+		if (!more)
+			break;
+		first--;
+	}
+	return first;
+}
+
+/* The next line after i that is not blank, or t->n. */
+static guint
+next_nonblank(const rtext *t, guint i)
+{
+	for (i++; i < t->n; i++)
+		if (t->l[i].kind != LK_BLANK)
+			return i;
+	return t->n;
+}
+
+static gboolean
+quote_follows(const rtext *t, guint last)
+{
+	guint j = next_nonblank(t, last);
+
+	return j < t->n && t->l[j].kind == LK_QUOTE;
+}
+
+/* A Gmail "2016-10-24 15:36 GMT+02:00 Foo bar <" line may wrap: its span ends
+ * at the first line ending in a colon, within PD_REPLY_ATTR_LINES. */
+static guint
+gmail_span_end(const rtext *t, guint first)
+{
+	for (guint j = first; j < t->n && j < first + PD_REPLY_ATTR_LINES; j++) {
+		const char *s;
+		gsize len;
+
+		if (!is_candidate_line(&t->l[j]))
+			break;
+		trimmed(&t->l[j], &s, &len);
+		if (len > 0 && (s[len - 1] == ':' || (len >= 3 && memcmp(s + len - 3, "：", 3) == 0)))
+			return j;
+	}
+	return first;
+}
+
+static void
+set_attr(rtext *t, guint first, guint last)
+{
+	for (guint j = first; j <= last; j++)
+		t->l[j].kind = LK_ATTR;
+	t->l[first].attr_first = TRUE;
+	t->l[first].attr_last = last;
+}
+
+/* The attribution that line i ends or begins, if any; returns the last line it covers. */
+static guint
+mark_attribution_at(rtext *t, guint i)
+{
+	char *s = trimmed_dup(&t->l[i], PD_REPLY_MARKER_MAX);
+	gboolean gmail = s != NULL && rx_is(RX_GMAIL_DATE, s);
+	guint first = i, last = i;
+	attr_strength a = ATTR_NONE;
+
+	if (gmail) {
+		last = gmail_span_end(t, i);
+		a = ATTR_STRONG;
+	} else if (s != NULL && (ends_with_colon(s) || rx_is(RX_ZOHO, s))) {
+		a = attribution_ending_at(t, i, &first);
+	}
+	g_free(s);
+	/* A weak one is only believed above a "> " block. */
+	if (a == ATTR_NONE || (a == ATTR_WEAK && !quote_follows(t, last)))
+		return i;
+	if (!gmail)
+		first = extend_up(t, first, last);
+	set_attr(t, first, last);
+	return last;
+}
+
+static void
+mark_attributions(rtext *t)
+{
+	for (guint i = 0; i < t->n; i++)
+		if (is_candidate_line(&t->l[i]))
+			i = mark_attribution_at(t, i);
+}
+
+/* Whether a quoted block begins with an attribution or a header of its own
+ * ("> On ... wrote:", "> From: ...") so that it is history, not a citation. */
+static gboolean
+quote_is_attributed(const rtext *t, guint q)
+{
+	char *first = NULL, *both = NULL;
+	gboolean yes = FALSE;
+	guint j;
+
+	for (j = q; j < t->n && t->l[j].kind == LK_QUOTE && first == NULL; j++) {
+		first = quote_content(&t->l[j]);
+		if (first != NULL && *first == '\0')
+			g_clear_pointer(&first, g_free);
+	}
+	if (first == NULL)
+		return FALSE;
+	yes = attribution_strength(first) != ATTR_NONE ||
+	      header_label(&(rline) { .s = first, .len = strlen(first) }) != 0;
+	if (!yes && j < t->n && t->l[j].kind == LK_QUOTE) {
+		char *second = quote_content(&t->l[j]);
+
+		both = second != NULL ? g_strconcat(first, " ", second, NULL) : NULL;
+		yes = both != NULL && attribution_strength(both) != ATTR_NONE;
+		g_free(second);
+	}
+	g_free(first);
+	g_free(both);
+	return yes;
+}
+
+/* ---- kinds ---------------------------------------------------------------- */
+
+static gboolean
+is_forward_line(const char *s)
+{
+	return rx_is(RX_FORWARD, s) || rx_is(RX_FORWARD_INTRO, s);
+}
+
+/* A client that re-wraps quoted text without adding "> " leaves a lowercase
+ * tail between two quoted lines: it is part of the quote, not an answer. */
+static gboolean
+is_wrapped_tail(const rtext *t, guint i)
+{
+	const rline *l = &t->l[i];
+	gunichar c;
+
+	if (i == 0 || i + 1 >= t->n || t->l[i - 1].kind != LK_QUOTE || t->l[i + 1].kind != LK_QUOTE)
+		return FALSE;
+	if (t->l[i - 1].len < PD_REPLY_WRAP_WIDTH || l->len == 0)
+		return FALSE;
+	c = g_utf8_get_char_validated(l->s, (gssize) l->len);
+	return c != (gunichar) -1 && c != (gunichar) -2 && g_unichar_islower(c);
+}
+
+static void
+classify(rtext *t)
+{
+	for (guint i = 0; i < t->n; i++) {
+		rline *l = &t->l[i];
+
+		l->owner = OWN_NEW;
+		l->kind = is_blank(l) ? LK_BLANK : is_quote(l) ? LK_QUOTE : LK_TEXT;
+		if (l->kind == LK_TEXT && l->len <= PD_REPLY_MARKER_MAX) {
+			char *s = trimmed_dup(l, PD_REPLY_MARKER_MAX);
+
+			if (s != NULL && is_forward_line(s))
+				l->kind = LK_FWD;
+			g_free(s);
+		}
+	}
+	for (guint i = 1; i + 1 < t->n; i++)
+		if (t->l[i].kind == LK_TEXT && is_wrapped_tail(t, i))
+			t->l[i].kind = LK_QUOTE;
+	mark_attributions(t);
+	mark_hard(t);
+}
+
+/* ---- pass 1: history that is not "> " quoted ------------------------------- */
+
+/* A quoted block that is a forward (Apple Mail quotes "Begin forwarded message:"). */
+static gboolean
+quote_is_forward(const rtext *t, guint i)
+{
+	char *s;
+	gboolean fwd;
+
+	if (i > 0) {
+		guint j = i;
+
+		while (j > 0 && t->l[j - 1].kind == LK_BLANK)
+			j--;
+		if (j > 0 && (t->l[j - 1].kind == LK_QUOTE || t->l[j - 1].kind == LK_ATTR))
+			return FALSE;  /* inside a block, or the quote of a reply to a forward */
+	}
+	s = quote_content(&t->l[i]);
+	fwd = s != NULL && is_forward_line(s);
+	g_free(s);
+	return fwd;
+}
+
+static void
+own_from(rtext *t, guint i, line_owner owner)
+{
+	for (; i < t->n; i++)
+		t->l[i].owner = owner;
+}
+
+/* From line i on, everything is the sender's: a forward is content the
+ * ticket has not seen, so its quotes and headers are kept as they are. */
+static void
+keep_from(rtext *t, guint i)
+{
+	for (; i < t->n; i++)
+		if (t->l[i].kind != LK_BLANK)
+			t->l[i].kind = LK_TEXT;
+}
+
+/* Returns where signatures may end (the history or forward start, or n). */
+static guint
+own_history(rtext *t)
+{
+	gboolean text_seen = FALSE;
+
+	for (guint i = 0; i < t->n; i++) {
+		rline *l = &t->l[i];
+
+		if (l->owner != OWN_NEW)
+			continue;
+		if (l->kind == LK_TEXT) {
+			text_seen = TRUE;
+		} else if (l->kind == LK_FWD || (l->kind == LK_QUOTE && quote_is_forward(t, i)) ||
+		           (l->kind == LK_HARD && !text_seen)) {
+			keep_from(t, i);
+			return i;
+		} else if (l->kind == LK_HARD ||
+		           (l->kind == LK_ATTR && l->attr_first && !quote_follows(t, l->attr_last))) {
+			if (text_seen) {
+				own_from(t, i, OWN_QUOTED);
+				return i;
+			}
+			/* An attribution above unquoted text at the very top: only the
+			 * attribution line itself is history. */
+			for (guint j = i; j <= l->attr_last; j++)
+				t->l[j].owner = OWN_QUOTED;
+			i = l->attr_last;
+		}
+	}
+	return t->n;
+}
+
+/* ---- pass 2: signature ---------------------------------------------------- */
+
+typedef enum {
+	SIG_NONE,
+	SIG_DELIM,    /* "-- " */
+	SIG_BARE,     /* "--" */
+	SIG_FOOTER,   /* "Sent from my iPhone" and kin */
+	SIG_WEAK,     /* "Sent via X" */
+	SIG_LIST,     /* a mailing-list footer under a rule of underscores */
+	SIG_NAME,     /* "-Abhishek Kona" as the last line */
+} sig_kind;
+
+/* The footer line with links and brackets removed: "Get [Outlook for
+ * Android](https://aka.ms/x)" -> "Get Outlook for Android". */
+static char *
+footer_text(const rline *l)
+{
+	char *s = trimmed_dup(l, PD_REPLY_FOOTER_MAX), *clean;
+	GString *out;
+
+	if (s == NULL)
+		return NULL;
+	clean = g_regex_replace_literal(patterns()->rx[RX_URL], s, -1, 0, "", 0, NULL);
+	g_free(s);
+	if (clean == NULL)
+		return NULL;
+	out = g_string_new(NULL);
+	for (const char *p = clean; *p != '\0'; p++)
+		if (*p != '[' && *p != ']' && !(*p == ' ' && (out->len == 0 || out->str[out->len - 1] == ' ')))
+			g_string_append_c(out, *p);
+	g_free(clean);
+	while (out->len > 0 && strchr("(<) >", out->str[out->len - 1]) != NULL)
+		g_string_truncate(out, out->len - 1);
+	while (out->len > 0 && strchr("(< ", out->str[0]) != NULL)
+		g_string_erase(out, 0, 1);
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
+is_list_footer(const rtext *t, guint i)
+{
+	const char *s;
+	gsize len;
+
+	trimmed(&t->l[i], &s, &len);
+	if (len < 10 || strspn(s, "_") != len)
+		return FALSE;
+	for (guint j = i + 1, seen = 0; j < t->n && seen < 2; j++) {
+		if (t->l[j].kind == LK_BLANK)
+			continue;
+		seen++;
+		if (t->l[j].len < 200 && g_strstr_len(t->l[j].s, t->l[j].len, "mailing list") != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static sig_kind
+signature_kind(const rtext *t, guint i)
+{
+	const rline *l = &t->l[i];
+	char *s;
+	sig_kind k = SIG_NONE;
+
+	if (l->len == 3 && memcmp(l->s, "-- ", 3) == 0)
+		return SIG_DELIM;
+	if (l->len == 2 && memcmp(l->s, "--", 2) == 0)
+		return SIG_BARE;
+	if (is_list_footer(t, i))
+		return SIG_LIST;
+	s = footer_text(l);
+	if (s != NULL && rx_is(RX_FOOTER_STRONG, s))
+		k = SIG_FOOTER;
+	else if (s != NULL && rx_is(RX_FOOTER_WEAK, s))
+		k = SIG_WEAK;
+	else if (s != NULL && g_regex_match(patterns()->rx[RX_DASH_NAME], s, 0, NULL))
+		k = SIG_NAME;
+	g_free(s);
+	return k;
+}
+
+/* Whether at most limit non-blank lines follow line i before a quote or end. */
+static gboolean
+short_tail(const rtext *t, guint i, guint end, guint limit)
+{
+	guint n = 0;
+
+	for (guint j = i + 1; j < end && n <= limit; j++) {
+		if (t->l[j].kind != LK_TEXT && t->l[j].kind != LK_BLANK)
+			break;
+		n += t->l[j].kind == LK_TEXT;
+	}
+	return n <= limit;
+}
+
+/* Whether the signature start at i really is one, given what follows it. */
+static gboolean
+signature_holds(const rtext *t, guint i, guint end, sig_kind k)
+{
+	guint next;
+
+	switch (k) {
+	case SIG_BARE:
+		return short_tail(t, i, end, PD_REPLY_BARE_DASH_LINES);
+	case SIG_WEAK:
+		return short_tail(t, i, end, PD_REPLY_WEAK_FOOTER_TAIL);
+	case SIG_NAME:
+		next = next_nonblank(t, i);
+		return next >= end || t->l[next].kind != LK_TEXT || signature_kind(t, next) != SIG_NONE;
+	case SIG_NONE:
+		return FALSE;
+	default:
+		return TRUE;
+	}
+}
+
+/* The first signature after some new text, up to the next quote or attribution. */
+static void
+own_signature(rtext *t, guint end)
+{
+	gboolean text_seen = FALSE;
+
+	for (guint i = 0; i < end; i++) {
+		sig_kind k;
+
+		if (t->l[i].owner != OWN_NEW || t->l[i].kind != LK_TEXT)
+			continue;
+		k = text_seen ? signature_kind(t, i) : SIG_NONE;
+		if (k != SIG_NONE && signature_holds(t, i, end, k)) {
+			for (guint j = i; j < end && (t->l[j].kind == LK_TEXT || t->l[j].kind == LK_BLANK); j++)
+				t->l[j].owner = OWN_SIG;
+			return;
+		}
+		text_seen = TRUE;
+	}
+}
+
+/* ---- pass 3: "> " quotes ---------------------------------------------------- */
+
+static gboolean
+is_new_text(const rline *l)
+{
+	return l->owner == OWN_NEW && l->kind == LK_TEXT;
+}
+
+/* Whether the quotes before line stop carry an attribution. */
+static gboolean
+leading_quote_attributed(const rtext *t, guint stop)
+{
+	for (guint i = 0; i < stop; i++) {
+		if (t->l[i].owner != OWN_NEW)
+			continue;
+		if (t->l[i].kind == LK_ATTR)
+			return TRUE;
+		if (t->l[i].kind == LK_QUOTE)
+			return quote_is_attributed(t, i);
+	}
+	return FALSE;
+}
+
+static void
+own_range(rtext *t, guint from, guint to, line_owner owner)
+{
+	for (guint i = from; i < to; i++)
+		if (t->l[i].owner == OWN_NEW)
+			t->l[i].owner = owner;
+}
+
+/* "The log says:" and an unattributed "> " block right under it: the
+ * writer's own citation, not history. Returns the citation's last line, or
+ * last when there is none. */
+static guint
+citation_end(const rtext *t, guint last, guint end)
+{
+	char *s = trimmed_dup(&t->l[last], PD_REPLY_MARKER_MAX);
+	gboolean intro = s != NULL && ends_with_colon(s);
+	guint j = next_nonblank(t, last);
+
+	g_free(s);
+	if (!intro || j >= end || t->l[j].kind != LK_QUOTE || t->l[j].owner != OWN_NEW || quote_is_attributed(t, j))
+		return last;
+	while (j < end && t->l[j].owner == OWN_NEW && (t->l[j].kind == LK_QUOTE || t->l[j].kind == LK_BLANK))
+		j++;
+	return j - 1;
+}
+
+/* "> " blocks after the last new line are history; so is an attributed
+ * quote above the only block of new text (bottom posting). Quotes between
+ * new blocks stay: an interleaved answer needs its question. */
+static void
+own_quotes(rtext *t, guint end)
+{
+	gint first = -1, last = -1;
+	gboolean between = FALSE;
+
+	for (guint i = 0; i < end; i++)
+		if (is_new_text(&t->l[i])) {
+			if (first < 0)
+				first = (gint) i;
+			last = (gint) i;
+		}
+	if (last < 0) {
+		/* Nothing but quotes: history if attributed, else a citation kept whole. */
+		if (leading_quote_attributed(t, end))
+			own_range(t, 0, end, OWN_QUOTED);
+		return;
+	}
+	own_range(t, citation_end(t, (guint) last, end) + 1, end, OWN_QUOTED);
+	for (gint i = first + 1; i < last && !between; i++)
+		between = t->l[i].owner == OWN_NEW && t->l[i].kind == LK_QUOTE;
+	if (!between && leading_quote_attributed(t, (guint) first))
+		own_range(t, 0, (guint) first, OWN_QUOTED);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+/* The lines of one owner, in order, without blank lines at either end; NULL if none. */
+static char *
+join_owned(const rtext *t, line_owner owner)
+{
+	GString *s;
+	gint first = -1, last = -1;
+
+	for (guint i = 0; i < t->n; i++)
+		if (t->l[i].owner == owner && t->l[i].kind != LK_BLANK && !is_blank(&t->l[i])) {
+			if (first < 0)
+				first = (gint) i;
+			last = (gint) i;
+		}
+	if (first < 0)
+		return NULL;
+	s = g_string_new(NULL);
+	for (gint i = first; i <= last; i++)
+		if (t->l[i].owner == owner) {
+			if (s->len > 0)
+				g_string_append_c(s, '\n');
+			g_string_append_len(s, t->l[i].s, (gssize) t->l[i].len);
+		}
+	while (s->len > 0 && g_ascii_isspace(s->str[s->len - 1]))
+		g_string_truncate(s, s->len - 1);
+	return g_string_free(s, FALSE);
+}
+
+void
+pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature_r)
+{
+	char *valid = NULL;
+	rtext t = { 0 };
+	guint sig_end;
+
+	if (text == NULL)
+		text = "";
+	/* Garbage bytes would make casefolding read past a line: repair first. */
+	if (!g_utf8_validate(text, -1, NULL))
+		text = valid = g_utf8_make_valid(text, -1);
+	split_lines(&t, text);
+	classify(&t);
+	sig_end = own_history(&t);
+	own_signature(&t, sig_end);
+	own_quotes(&t, t.n);
+	if (new_r != NULL) {
+		*new_r = join_owned(&t, OWN_NEW);
+		if (*new_r == NULL)
+			*new_r = g_strdup("");
+	}
+	if (quoted_r != NULL)
+		*quoted_r = join_owned(&t, OWN_QUOTED);
+	if (signature_r != NULL)
+		*signature_r = join_owned(&t, OWN_SIG);
+	g_free(t.l);
+	g_free(valid);
+}
+
+gboolean
+pd_reply_is_forward(const char *text)
+{
+	const char *p = text;
+	gboolean fwd = FALSE;
+
+	while (p != NULL && *p != '\0') {
+		const char *nl = strchr(p, '\n');
+		rline l = { .s = p, .len = nl != NULL ? (gsize) (nl - p) : strlen(p) };
+		char *s;
+
+		if (!is_blank(&l)) {
+			s = quote_content(&l);
+			fwd = s != NULL && is_forward_line(s);
+			g_free(s);
+			break;
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return fwd;
+}
+
+gboolean
+pd_reply_is_header_block(const char *text)
+{
+	rtext t = { 0 };
+	guint first;
+	gboolean yes = FALSE;
+
+	if (text == NULL || !g_utf8_validate(text, -1, NULL))
+		return FALSE;
+	split_lines(&t, text);
+	for (guint i = 0; i < t.n; i++) {
+		t.l[i].owner = OWN_NEW;
+		t.l[i].kind = is_blank(&t.l[i]) ? LK_BLANK : LK_TEXT;
+	}
+	for (first = 0; first < t.n && t.l[first].kind == LK_BLANK; first++)
+		;
+	yes = first < t.n && header_label(&t.l[first]) != 0 && header_block_at(&t, first);
+	g_free(t.l);
+	return yes;
+}
