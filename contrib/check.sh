@@ -8,7 +8,8 @@ configure_args=()
 if [ "${1:-}" = "--sanitize" ]; then
 	builddir="$top/build-asan"
 	configure_args=(--enable-sanitizers)
-	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export LSAN_OPTIONS=suppressions=$top/contrib/lsan.supp:print_suppressions=0
 fi
 
 if ! "$top/contrib/install-deps.sh"; then

@@ -223,7 +223,7 @@ test_template_errors(void)
 	g_assert_nonnull(strstr(e->message, ":2:1: expected a \"Subject:\""));
 	g_clear_error(&e);
 	/* A subject built from a hostile name stays one line. */
-	write_template(dir, "en", "bad.txt", "Subject: Hello {{requester.name}}\nX-Ticket: {{ticket.id}}\n\nbody\n");
+	g_free(write_template(dir, "en", "bad.txt", "Subject: Hello {{requester.name}}\nX-Ticket: {{ticket.id}}\n\nbody\n"));
 	t = pd_templates_load(dir, "en", &e);
 	g_assert_no_error(e);
 	JsonNode *c = ctx("Eve\r\nBcc: victim@example.com");

@@ -92,7 +92,7 @@ check_config(const char *path)
 int
 main(int argc, char **argv)
 {
-	char *config_path = NULL;
+	g_autofree char *config_path = NULL;
 	gboolean check = FALSE, once = FALSE, reference = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
@@ -145,6 +145,5 @@ main(int argc, char **argv)
 	}
 	pd_app_close(&app);
 	pd_parse_shutdown();
-	g_free(config_path);
 	return rc;
 }
