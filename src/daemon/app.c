@@ -120,6 +120,9 @@ open_smtp(const pd_config *cfg, pd_store *store, pd_notify *notify, const pd_ret
 		.connect_timeout_ms = MIN(timeout, 30000u),
 		.response_timeout_ms = timeout,
 		.total_timeout_ms = timeout,
+		/* A server that stalls mid-message: under 1 KB in 30 s is given up on. */
+		.low_speed_bytes = 1024,
+		.low_speed_seconds = 30,
 	};
 	pd_notifier *n = pd_notifier_new(store, notify, pd_transport_smtp(&o), policy);
 	g_free(o.ca_file);
