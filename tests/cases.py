@@ -10,6 +10,7 @@ line of NN.expect is checked. Mails may name what postdesk sent before:
   {{msgid:N}}       the Message-ID (without <>) of outbox job N
   {{replyto:N}}     the Reply-To address of outbox job N
   {{subject:N}}     the Subject of outbox job N
+  {{token:N}}       the token alone from the Reply-To of outbox job N
 
 Expectations, one per line (# comments):
 
@@ -100,8 +101,10 @@ def substitute(desk, raw):
             return msg["Reply-To"].addresses[0].addr_spec
         if kind == "subject":
             return str(msg["Subject"])
+        if kind == "token":
+            return msg["Reply-To"].addresses[0].addr_spec.split("@")[0].rsplit("-", 1)[1]
         return m.group(0)
-    return re.sub(r"\{\{(msgid|replyto|subject):(\d+)\}\}", repl, raw)
+    return re.sub(r"\{\{(msgid|replyto|subject|token):(\d+)\}\}", repl, raw)
 
 
 def check(desk, line, outcome, new_jobs):

@@ -194,6 +194,7 @@ open_conversation(pd_app *app, GError **error)
 		return FALSE;
 	pd_notify_set_agents(app->notify, app->agents);
 	app->desk_addresses = desk_addresses(app->cfg);
+	app->trusted_ids = g_strsplit_set(pd_config_string(app->cfg, "tickets", "trusted_authserv_ids"), ", ", -1);
 	app->thread = (pd_thread_ctx){ pd_notify_secret(app->notify), (const char *const *)app->desk_addresses,
 	                               pd_config_string(app->cfg, "notify", "subject_tag"), app->agents };
 	app->conv = (pd_conversation){
@@ -201,6 +202,7 @@ open_conversation(pd_app *app, GError **error)
 		.max_watchers = (guint)pd_config_int(app->cfg, "tickets", "max_watchers"),
 		.closed_reply = pd_config_string(app->cfg, "tickets", "closed_reply"),
 		.closed_reply_by_queue = closed_policies(app->cfg),
+		.trusted_authserv_ids = (const char *const *)app->trusted_ids,
 	};
 	pd_ingest_set_conversation(app->ingest, &app->conv);
 	return TRUE;
@@ -233,6 +235,14 @@ pd_app_open(pd_app *app, pd_config *cfg, GError **error)
 	g_free(dir);
 	if (app->store == NULL)
 		return FALSE;
+	return pd_app_open_with_store(app, cfg, app->store, error);
+}
+
+gboolean
+pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GError **error)
+{
+	app->cfg = cfg;
+	app->store = store;
 	pd_ingest_options io = {
 		.limits = { .max_message_size = (guint64)pd_config_int(cfg, "limits", "max_message_size") },
 		.default_queue = pd_config_string(cfg, "ingest", "default_queue"),
@@ -252,6 +262,7 @@ pd_app_close(pd_app *app)
 	pd_notify_free(&app->notify);
 	pd_agents_free(&app->agents);
 	g_strfreev(app->desk_addresses);
+	g_strfreev(app->trusted_ids);
 	g_clear_pointer(&app->conv.closed_reply_by_queue, g_hash_table_unref);
 	pd_store_close(&app->store);
 	pd_config_free(&app->cfg);
@@ -287,4 +298,11 @@ pd_app_maildir_sources(const pd_config *cfg)
 	}
 	g_strfreev(names);
 	return out;
+}
+
+void
+pd_app_close_keep_store(pd_app *app)
+{
+	app->store = NULL;
+	pd_app_close(app);
 }

@@ -17,6 +17,7 @@ typedef struct {
 	pd_notifier *notifier;
 	pd_agents *agents;
 	char **desk_addresses;      /* the desk's and the queues' addresses */
+	char **trusted_ids;         /* authserv-ids whose Authentication-Results we believe */
 	pd_thread_ctx thread;
 	pd_conversation conv;
 } pd_app;
@@ -29,6 +30,13 @@ pd_config *pd_app_load_config(const char *path);
  * cfg from here on, whether or not this succeeds; pd_app_close frees it. */
 gboolean pd_app_open(pd_app *app, pd_config *cfg, GError **error);
 void pd_app_close(pd_app *app);
+
+/* The same around a store that is open already (borrowed): what a reload
+ * of the daemon builds beside the running set before swapping them. The
+ * app points into itself: keep it where it is until it is closed. */
+gboolean pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GError **error);
+/* Close all but the store (which the app only borrowed). */
+void pd_app_close_keep_store(pd_app *app);
 
 /* Deliver the notifications that are due; logs and returns FALSE on store trouble. */
 gboolean pd_app_run_notifier(pd_app *app);

@@ -1,6 +1,9 @@
 /* conversation.c: new tickets, linked tickets and follow-ups: the lifecycle rules a mail sets in motion. */
 #include "config.h"
 #include "conversation.h"
+#include "commands.h"
+#include "command/authres.h"
+#include "command/rawhdr.h"
 #include "pd.h"
 
 #include <string.h>
@@ -156,18 +159,118 @@ relay_reply(const pd_conversation *conv, pd_txn *txn, pd_ticket *t, guint32 seq,
 	return ok;
 }
 
+/* Commands run only for a known agent whose mail proves it is theirs: a
+ * reply token issued to that agent, or a DKIM/DMARC pass for the From
+ * domain in an Authentication-Results header our own MTA added. */
+static gboolean
+authorized(const pd_conversation *conv, const pd_conv_mail *m, const pd_thread_decision *d, char **why_r)
+{
+	if (d->token_for_sender) {
+		*why_r = g_strdup("the reply token in the mail was issued to you");
+		return TRUE;
+	}
+	char **values = m->raw_path != NULL ? pd_raw_header_values_file(m->raw_path, "Authentication-Results", 256 * 1024)
+	                                    : g_new0(char *, 1);
+	const char *none[] = { NULL };
+	const char *why = NULL;
+	gboolean ok = pd_authres_sender_verified((const char *const *)values,
+	                                         conv->trusted_authserv_ids != NULL ? conv->trusted_authserv_ids : none,
+	                                         sender(m->msg), &why);
+	*why_r = g_strdup_printf("%s; and the mail does not carry your reply token for this ticket",
+	                         why != NULL ? why : "no Authentication-Results from our MTA");
+	if (ok) {
+		g_free(*why_r);
+		*why_r = g_strdup(why);
+	}
+	g_strfreev(values);
+	return ok;
+}
+
+/* The receipt of a command mail goes to the agent's address from the agents
+ * file, never to whatever the From header claims. */
+static gboolean
+receipt(const pd_conversation *conv, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_agent *agent,
+        const pd_command_outcome *o, guint *idx, GError **error)
+{
+	if (conv->notify == NULL)
+		return TRUE;
+	char *json = pd_command_outcome_json(o);
+	const char *kind = o->errors->len > 0 ? "command-error" : "command-receipt";
+	gboolean ok = pd_notify_one(conv->notify, txn, t, seq, kind, agent->address, agent->name, FALSE, NULL, json, idx, error);
+	g_free(json);
+	return ok;
+}
+
+/* A status the requester should hear about. */
+static gboolean
+status_notice(const pd_conversation *conv, pd_txn *txn, pd_ticket *t, guint32 seq, const char *old,
+              guint *idx, GError **error)
+{
+	if (conv->notify == NULL || g_strcmp0(old, t->status) == 0)
+		return TRUE;
+	const char *kind = g_strcmp0(t->status, "resolved") == 0 ? "ticket-resolved"
+	                 : g_strcmp0(t->status, "closed") == 0 ? "ticket-closed" : NULL;
+	if (kind == NULL)
+		return TRUE;
+	return pd_notify_one(conv->notify, txn, t, seq, kind, t->requester, t->requester_name, FALSE, NULL, NULL, idx, error);
+}
+
+/* The reply itself, after the commands: public (relayed) or a note. */
+static gboolean
+agent_text(const pd_conversation *conv, pd_txn *txn, pd_ticket *t, pd_conv_mail *m, const pd_thread_decision *d,
+           const char *actor, const char *text, gboolean note, guint *idx, GError **error)
+{
+	gboolean empty = text == NULL || *text == '\0';
+	const char *type = note ? "note" : "agent-reply";
+	if (!pd_event_append(txn, t, type, actor, event_data(m->data, d, text != NULL ? text : ""), &m->seq, error))
+		return FALSE;
+	if (note || empty)
+		return TRUE;
+	return (g_strcmp0(t->status, "new") != 0 || set_status(txn, t, actor, "open", error)) &&
+	       relay_reply(conv, txn, t, m->seq, m->msg, idx, error);
+}
+
 static gboolean
 agent_reply(const pd_conversation *conv, pd_txn *txn, pd_ticket *t, pd_conv_mail *m,
             const pd_thread_decision *d, GError **error)
 {
-	const char *who = sender(m->msg);
+	const pd_agent *agent = pd_agents_find(conv->agents, sender(m->msg));
+	pd_command_limits limits;
+	pd_command_limits_init(&limits);
+	pd_commands *cmds = pd_commands_parse(m->msg->body_new, &limits);
 	guint idx = 0;
-	char *actor = g_ascii_strdown(who, -1);
-	gboolean ok = pd_event_append(txn, t, "agent-reply", actor, event_data(m->data, d, m->msg->body_new), &m->seq, error) &&
-	              (g_strcmp0(t->status, "new") != 0 || set_status(txn, t, actor, "open", error)) &&
-	              relay_reply(conv, txn, t, m->seq, m->msg, &idx, error);
-	m->what = g_strdup_printf("reply by agent %s on ticket #%" G_GUINT64_FORMAT ", relayed", actor, t->id);
-	g_free(actor);
+	gboolean ok;
+	if (!cmds->had_commands) {
+		ok = agent_text(conv, txn, t, m, d, agent->address, m->msg->body_new, FALSE, &idx, error);
+		m->what = g_strdup_printf("reply by agent %s on ticket #%" G_GUINT64_FORMAT ", relayed", agent->address, t->id);
+		pd_commands_free(&cmds);
+		return ok;
+	}
+	char *why = NULL;
+	pd_command_outcome o;
+	pd_command_outcome_init(&o);
+	if (!authorized(conv, m, d, &why)) {
+		/* Kept as an ordinary reply: not relayed (it may not be the agent's), nothing run. */
+		g_ptr_array_add(o.errors, g_strdup_printf("line 0: no command was run: %s", why));
+		ok = pd_event_append(txn, t, "reply", agent->address, event_data(m->data, d, NULL), &m->seq, error) &&
+		     receipt(conv, txn, t, m->seq, agent, &o, &idx, error);
+		m->what = g_strdup_printf("commands from %s on ticket #%" G_GUINT64_FORMAT " not run: %s", agent->address, t->id, why);
+	} else {
+		char *old_status = g_strdup(t->status);
+		ok = pd_commands_apply(txn, conv, t, agent->address, cmds, &o, error);
+		gboolean applied = ok && o.errors->len == 0;
+		/* With an error nothing changed, and the reply stays internal: the
+		 * agent may have meant it as a note. */
+		ok = ok && agent_text(conv, txn, t, m, d, agent->address, cmds->reply, cmds->note || !applied, &idx, error) &&
+		     (!applied || status_notice(conv, txn, t, m->seq, old_status, &idx, error)) &&
+		     receipt(conv, txn, t, m->seq, agent, &o, &idx, error);
+		m->what = g_strdup_printf("commands from agent %s on ticket #%" G_GUINT64_FORMAT ": %s", agent->address, t->id,
+		                          applied ? "applied" : "refused, nothing changed");
+		g_free(old_status);
+	}
+	g_free(why);
+	pd_command_outcome_clear(&o);
+	pd_commands_free(&cmds);
 	return ok;
 }
 

@@ -15,6 +15,7 @@ typedef struct {
 	guint max_watchers;
 	const char *closed_reply;           /* "new-ticket" or "reopen" */
 	GHashTable *closed_reply_by_queue;  /* queue -> policy, may be NULL */
+	const char *const *trusted_authserv_ids;  /* Authentication-Results we believe (our MTA) */
 } pd_conversation;
 
 typedef struct {
@@ -22,6 +23,7 @@ typedef struct {
 	GVariant *data;          /* a{sv} for the mail's event (message, spool, source) */
 	const char *queue;       /* for a new ticket */
 	const char *source;
+	const char *raw_path;    /* the spooled raw mail (for Authentication-Results), or NULL */
 	/* out */
 	guint64 ticket;
 	guint32 seq;

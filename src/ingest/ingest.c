@@ -250,7 +250,8 @@ take_mail(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 	const pd_conversation *conv = c->ing->conv != NULL ? c->ing->conv : &plain;
 	pd_conv_mail m = { .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
 	                   .queue = w->item->queue != NULL ? w->item->queue : c->ing->default_queue,
-	                   .source = w->item->source };
+	                   .source = w->item->source,
+	                   .raw_path = pd_spool_item_path(c->batch, w->spool_idx) };
 	gboolean ok = pd_conversation_take(txn, conv, &m, error) &&
 	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", m.ticket, m.seq), error);
 	if (ok) {
