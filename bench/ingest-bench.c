@@ -61,9 +61,9 @@ main(int argc, char **argv)
 	g_array_sort(stats.latency_us, cmp_i64);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	guint n = stats.created + stats.duplicates + stats.quarantined;
-	printf("messages:       %u (%u tickets, %u duplicates, %u quarantined)\n", n, stats.created,
-	       stats.duplicates, stats.quarantined);
+	guint n = stats.created + stats.followups + stats.duplicates + stats.quarantined + stats.dropped;
+	printf("messages:       %u (%u new tickets, %u follow-ups, %u duplicates, %u quarantined, %u dropped)\n", n,
+	       stats.created, stats.followups, stats.duplicates, stats.quarantined, stats.dropped);
 	printf("bytes:          %.1f MB\n", stats.bytes / 1048576.0);
 	printf("batch size:     %u (durable commit per batch)\n", batch);
 	printf("elapsed:        %.2f s\n", secs);
