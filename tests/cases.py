@@ -175,7 +175,11 @@ def run_case(case_dir):
     try:
         steps = sorted(f[:-4] for f in os.listdir(case_dir) if f.endswith(".eml"))
         for step in steps:
-            raw = substitute(desk, open(os.path.join(case_dir, step + ".eml"), encoding="utf-8").read())
+            try:
+                raw = substitute(desk, open(os.path.join(case_dir, step + ".eml"), encoding="utf-8").read())
+            except Exception as e:  # a placeholder naming a job that does not exist
+                tap(False, "%s/%s: placeholders" % (name, step), repr(e))
+                break
             before = {j["id"] for j in desk.json("outbox", "list")}
             rc, _, err = desk.run(["postdesk", "-c", desk.conf, "deliver"], raw.encode("utf-8"))
             m = re.search(r">: (ticket #\d+ created|reply|duplicate|quarantined|dropped|automatic reply|[a-z-]+)", err)
