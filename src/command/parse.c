@@ -813,17 +813,16 @@ describe_tags(GString *out, const char *verb, char **tags)
 char *
 pd_commands_describe(const pd_command *c)
 {
+	const char *v = c->value != NULL ? c->value : "";
 	switch (c->type) {
 	case PD_COMMAND_STATUS:
-		return g_strdup_printf("set status to %s", c->value);
+		return g_strdup_printf("set status to %s", v);
 	case PD_COMMAND_ASSIGN:
-		if (strcmp(c->value, "none") == 0)
-			return g_strdup("unassign");
-		return g_strdup_printf("assign to %s", c->value);
+		return strcmp(v, "none") == 0 ? g_strdup("unassign") : g_strdup_printf("assign to %s", v);
 	case PD_COMMAND_PRIORITY:
-		return g_strdup_printf("set priority to %s", c->value);
+		return g_strdup_printf("set priority to %s", v);
 	case PD_COMMAND_QUEUE:
-		return g_strdup_printf("move to queue %s", c->value);
+		return g_strdup_printf("move to queue %s", v);
 	case PD_COMMAND_TAG: {
 		GString *out = g_string_new(NULL);
 		describe_tags(out, "add", c->add);
@@ -831,15 +830,15 @@ pd_commands_describe(const pd_command *c)
 		return g_string_free(out, FALSE);
 	}
 	case PD_COMMAND_CC_ADD:
-		return g_strdup_printf("add %s to Cc", c->value);
+		return g_strdup_printf("add %s to Cc", v);
 	case PD_COMMAND_CC_REMOVE:
-		return g_strdup_printf("remove %s from Cc", c->value);
+		return g_strdup_printf("remove %s from Cc", v);
 	case PD_COMMAND_NOTE:
 		return g_strdup("internal note: not sent to the requester");
 	case PD_COMMAND_MERGE:
 		return g_strdup_printf("merge into #%" G_GUINT64_FORMAT, c->ticket);
 	case PD_COMMAND_SUBJECT:
-		return g_strdup_printf("set subject to \"%s\"", c->value);
+		return g_strdup_printf("set subject to \"%s\"", v);
 	}
 	return g_strdup("?");
 }

@@ -23,16 +23,21 @@
  * before the "#" allowed) is a command line, and the first line that is not
  * one ends the block, so "#1042", "# heading" or a "#tag" under the first
  * sentence are reply text. Command names are case-insensitive; values keep
- * their case, except the keywords (statuses, priorities, me, none, add,
- * remove), which are returned in lower case.
+ * their case, except keywords (statuses, priorities, "me", "none", and
+ * "add"/"remove" in #cc), which are matched in any case and returned in
+ * lower case.
  *
- * The parser reports, it decides nothing: the caller applies every command
- * or, when there is any error, none. The block's extent does not depend on
- * the limits: once parsing stops (too many commands, too many unknown ones)
- * the remaining command lines are still part of the block and still removed
- * from the reply, but not read, except that a #note anywhere in the block
- * still sets the note flag: a reply meant to be internal must never reach the
- * requester because a line above it was wrong.
+ * The parser reports, it decides nothing: the caller applies every command,
+ * in order (a later #status or #assign wins over an earlier one), or, when
+ * there is any error, none; it should then hold the reply as well and tell
+ * the agent, who wrote it expecting the commands to apply.
+ *
+ * The block's extent does not depend on the limits: once parsing stops (too
+ * many commands, too many unknown ones) the remaining command lines are
+ * still part of the block and still removed from the reply, but not read,
+ * except that a #note anywhere in the block still sets the note flag: a
+ * reply meant to be internal must never reach the requester because a line
+ * above it was wrong.
  */
 
 typedef enum {
@@ -41,8 +46,8 @@ typedef enum {
 	PD_COMMAND_PRIORITY,   /* value: low|normal|high|urgent */
 	PD_COMMAND_QUEUE,      /* value: the queue name */
 	PD_COMMAND_TAG,        /* add, remove: tags (also from #untag) */
-	PD_COMMAND_CC_ADD,     /* value: the address */
-	PD_COMMAND_CC_REMOVE,  /* value: the address */
+	PD_COMMAND_CC_ADD,     /* value: the address as written, without angle brackets */
+	PD_COMMAND_CC_REMOVE,  /* value: likewise */
 	PD_COMMAND_NOTE,       /* no value */
 	PD_COMMAND_MERGE,      /* ticket: the ticket to merge this one into */
 	PD_COMMAND_SUBJECT,    /* value: the new subject */
