@@ -6,10 +6,11 @@ set -euo pipefail
 # libetpan-dev, and apt would silently remove libetpan-dev to install it.
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libxml2-dev libetpan-dev libdb5.3-dev
+	libglib2.0-dev libgmime-3.0-dev libytnef0-dev libjson-glib-dev libxml2-dev libetpan-dev libdb5.3-dev
 	libpcre2-dev libcurl4-gnutls-dev libgnutls28-dev
 	db5.3-util python3 openssl
 	dovecot-imapd dovecot-pop3d python3-aiosmtpd
+	libsasl2-modules  # the PLAIN mechanism behind IMAP AUTHENTICATE PLAIN (libetpan uses Cyrus SASL)
 )
 
 missing=()

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "pd.h"
 
+#include <gnutls/crypto.h>
+
 G_DEFINE_QUARK(postdesk-error-quark, pd_error)
 
 gint64
@@ -14,10 +16,43 @@ pd_now_usec(void)
 	return g_get_real_time();
 }
 
+struct pd_sha256 {
+	gnutls_hash_hd_t hd;
+};
+
+pd_sha256 *
+pd_sha256_new(void)
+{
+	pd_sha256 *h = g_new0(pd_sha256, 1);
+	if (gnutls_hash_init(&h->hd, GNUTLS_DIG_SHA256) != 0)
+		g_error("SHA-256 is not available from GnuTLS");  /* a broken installation */
+	return h;
+}
+
+void
+pd_sha256_update(pd_sha256 *h, const void *data, gsize len)
+{
+	gnutls_hash(h->hd, data, len);
+}
+
+char *
+pd_sha256_finish(pd_sha256 *h)
+{
+	unsigned char digest[32];
+	gnutls_hash_deinit(h->hd, digest);
+	g_free(h);
+	char *hex = g_malloc(65);
+	for (int i = 0; i < 32; i++)
+		g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return hex;
+}
+
 char *
 pd_sha256_hex(const void *data, gsize len)
 {
-	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	pd_sha256 *h = pd_sha256_new();
+	pd_sha256_update(h, data, len);
+	return pd_sha256_finish(h);
 }
 
 char *

@@ -286,9 +286,20 @@ check_required(pd_config *cfg, GPtrArray *problems)
 	char **sources = pd_config_groups(cfg, "source");
 	for (int i = 0; sources[i] != NULL; i++) {
 		char *group = g_strdup_printf("source %s", sources[i]);
-		if (!g_key_file_has_key(cfg->kf, group, "path", NULL))
+		char *type = g_key_file_get_string(cfg->kf, group, "type", NULL);
+		gboolean remote = g_strcmp0(type, "imap") == 0 || g_strcmp0(type, "pop3") == 0;
+		static const char *const remote_keys[] = { "host", "user", "password_file", NULL };
+		if (!remote && !g_key_file_has_key(cfg->kf, group, "path", NULL))
 			problem(problems, cfg, line_of(cfg, group, NULL), group,
 			        "a maildir source needs \"path\"");
+		for (int k = 0; remote && remote_keys[k] != NULL; k++) {
+			if (g_key_file_has_key(cfg->kf, group, remote_keys[k], NULL))
+				continue;
+			char *msg = g_strdup_printf("an %s source needs \"%s\"", type, remote_keys[k]);
+			problem(problems, cfg, line_of(cfg, group, NULL), group, msg);
+			g_free(msg);
+		}
+		g_free(type);
 		g_free(group);
 	}
 	g_strfreev(sources);

@@ -220,6 +220,39 @@ pd_app_run_notifier(pd_app *app)
 	return FALSE;
 }
 
+/* Without parse.our_domains, ours is the domain our Message-IDs carry. */
+static const char *
+our_domains(const pd_config *cfg)
+{
+	const char *ours = pd_config_string(cfg, "parse", "our_domains");
+	const char *address = pd_config_string(cfg, "notify", "address");
+	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+	if (ours != NULL)
+		return ours;
+	ours = pd_config_string(cfg, "notify", "domain");
+	return ours != NULL ? ours : at != NULL ? at + 1 : NULL;
+}
+
+/* Each [limits] key is the field of the same name. */
+void
+pd_app_parse_options(const pd_config *cfg, pd_parse_options *po, char ***fallback_r, char ***domains_r)
+{
+	pd_parse_limits *l = &po->limits;
+
+	pd_parse_options_init(po);
+	*fallback_r = pd_parse_split_list(pd_config_string(cfg, "parse", "fallback_charsets"));
+	*domains_r = pd_parse_split_list(our_domains(cfg));
+	po->fallback_charsets = (const char *const *)*fallback_r;
+	po->our_domains = (const char *const *)*domains_r;
+	l->max_message_size = (guint64)pd_config_int(cfg, "limits", "max_message_size");
+	l->max_mime_depth = (guint)pd_config_int(cfg, "limits", "max_mime_depth");
+	l->max_mime_parts = (guint)pd_config_int(cfg, "limits", "max_mime_parts");
+	l->max_header_size = (guint64)pd_config_int(cfg, "limits", "max_header_size");
+	l->max_header_count = (guint)pd_config_int(cfg, "limits", "max_header_count");
+	l->max_mime_parameters = (guint)pd_config_int(cfg, "limits", "max_mime_parameters");
+	l->max_tnef_size = (guint64)pd_config_int(cfg, "limits", "max_tnef_size");
+}
+
 gboolean
 pd_app_open(pd_app *app, pd_config *cfg, GError **error)
 {
@@ -243,11 +276,12 @@ pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GError **er
 {
 	app->cfg = cfg;
 	app->store = store;
-	pd_ingest_options io = {
-		.limits = { .max_message_size = (guint64)pd_config_int(cfg, "limits", "max_message_size") },
-		.default_queue = pd_config_string(cfg, "ingest", "default_queue"),
-	};
+	pd_ingest_options io = { .default_queue = pd_config_string(cfg, "ingest", "default_queue") };
+	char **fallback, **domains;
+	pd_app_parse_options(cfg, &io.parse, &fallback, &domains);
 	app->ingest = pd_ingest_new(app->store, &io);
+	g_strfreev(fallback);
+	g_strfreev(domains);
 	app->notify = open_notify(cfg, error);
 	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, app->notify, error) : NULL;
 	pd_ingest_set_notify(app->ingest, app->notify);

@@ -26,6 +26,11 @@ typedef struct {
  * stderr; NULL if it is not valid. */
 pd_config *pd_app_load_config(const char *path);
 
+/* The parser's options from the [limits] and [parse] sections. The two
+ * lists are the caller's (g_strfreev); the options borrow them. */
+void pd_app_parse_options(const pd_config *cfg, pd_parse_options *po, char ***fallback_r,
+                          char ***domains_r);
+
 /* Open the store and the pipeline that the config describes. The app owns
  * cfg from here on, whether or not this succeeds; pd_app_close frees it. */
 gboolean pd_app_open(pd_app *app, pd_config *cfg, GError **error);

@@ -20,10 +20,10 @@ pd_command_outcome_clear(pd_command_outcome *o)
 	g_clear_pointer(&o->errors, g_ptr_array_unref);
 }
 
+/* Record a refusal; takes msg. */
 static void
-fail(pd_command_outcome *o, const pd_command *c, const char *fmt, const char *arg)
+fail(pd_command_outcome *o, const pd_command *c, char *msg)
 {
-	char *msg = g_strdup_printf(fmt, arg);
 	g_ptr_array_add(o->errors, g_strdup_printf("line %u: %s", c->line, msg));
 	g_free(msg);
 }
@@ -57,12 +57,12 @@ validate(pd_txn *txn, const pd_conversation *conv, const pd_ticket *t, const cha
 		const pd_command *c = cmds->commands->pdata[i];
 		gboolean none;
 		if (c->type == PD_COMMAND_ASSIGN && !assignee_for(conv, c, actor, &none) && !none)
-			fail(o, c, "#assign: \"%s\" is not an agent (an address or name from the agents file, me or none)", c->value);
+			fail(o, c, g_strdup_printf("#assign: \"%s\" is not an agent (an address or name from the agents file, me or none)", c->value));
 		else if ((c->type == PD_COMMAND_CC_ADD || c->type == PD_COMMAND_CC_REMOVE) && !plausible_address(c->value))
-			fail(o, c, "#cc: \"%s\" is not a mail address", c->value);
+			fail(o, c, g_strdup_printf("#cc: \"%s\" is not a mail address", c->value));
 		else if (c->type == PD_COMMAND_MERGE) {
 			if (c->ticket == t->id) {
-				fail(o, c, "%s", "#merge: a ticket cannot be merged into itself");
+				fail(o, c, g_strdup("#merge: a ticket cannot be merged into itself"));
 				continue;
 			}
 			GError *e = NULL;
@@ -73,9 +73,9 @@ validate(pd_txn *txn, const pd_conversation *conv, const pd_ticket *t, const cha
 			}
 			char *num = g_strdup_printf("%" G_GUINT64_FORMAT, c->ticket);
 			if (target == NULL)
-				fail(o, c, "#merge: there is no ticket %s", num);
+				fail(o, c, g_strdup_printf("#merge: there is no ticket %s", num));
 			else if (target->merged_into != 0)
-				fail(o, c, "#merge: ticket %s was itself merged into another", num);
+				fail(o, c, g_strdup_printf("#merge: ticket %s was itself merged into another", num));
 			g_free(num);
 			g_clear_error(&e);
 			pd_ticket_free(&target);

@@ -14,6 +14,8 @@ struct pd_ingest {
 	const pd_conversation *conv;
 	pd_ingest_options opts;
 	char *default_queue;
+	char **fallback_charsets;   /* owned copies of the parse options' lists */
+	char **our_domains;
 };
 
 /* What the pipeline knows of one item between parsing and the commit. */
@@ -45,6 +47,11 @@ pd_ingest_new(pd_store *store, const pd_ingest_options *opts)
 	ing->opts = *opts;
 	ing->default_queue = g_strdup(opts->default_queue != NULL ? opts->default_queue : "general");
 	ing->opts.default_queue = ing->default_queue;
+	ing->fallback_charsets = g_strdupv((char **)opts->parse.fallback_charsets);
+	ing->our_domains = g_strdupv((char **)opts->parse.our_domains);
+	ing->opts.parse.fallback_charsets = (const char *const *)ing->fallback_charsets;
+	ing->opts.parse.our_domains = (const char *const *)ing->our_domains;
+	ing->opts.parse.sink = NULL;
 	return ing;
 }
 
@@ -66,6 +73,8 @@ pd_ingest_free(pd_ingest **ingest)
 	if (*ingest == NULL)
 		return;
 	g_free((*ingest)->default_queue);
+	g_strfreev((*ingest)->fallback_charsets);
+	g_strfreev((*ingest)->our_domains);
 	g_clear_pointer(ingest, g_free);
 }
 
@@ -87,8 +96,8 @@ work_clear(work *w)
 
 /* ---- before the transaction ---- */
 
-/* Where the header block ends (the blank line), searched in the first max
- * bytes; NULL if there is none. Either line-end convention counts. */
+/* Where the header block ends (the blank line) in raw[0..len); NULL if
+ * there is none before the end or a NUL. Either line-end convention counts. */
 static const char *
 header_end(const char *raw, gsize len)
 {
@@ -99,21 +108,61 @@ header_end(const char *raw, gsize len)
 	return lf;
 }
 
+/* Hash everything from the first blank line of fd to its end, read in
+ * chunks. The search carries the last 3 bytes of each chunk into the next
+ * (a separator may straddle two), and stops at a NUL as it always has. */
+static gboolean
+hash_after_headers(int fd, pd_sha256 *sum)
+{
+	char buf[65536 + 3];
+	gsize carry = 0;
+	gboolean found = FALSE;
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof buf - carry);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0;
+		gsize len = carry + (gsize)n;
+		if (found) {
+			pd_sha256_update(sum, buf, len);
+			carry = 0;
+			continue;
+		}
+		const char *body = header_end(buf, len);
+		if (body != NULL) {
+			pd_sha256_update(sum, body, len - (gsize)(body - buf));
+			found = TRUE;
+			carry = 0;
+			continue;
+		}
+		if (memchr(buf, '\0', len) != NULL)
+			return TRUE;   /* no separator before a NUL: the key is the Message-ID alone */
+		carry = MIN(len, 3);
+		memmove(buf, buf + len - carry, carry);
+	}
+}
+
 /* The content key: a mail delivered twice (two aliases, an MTA retry) differs
  * only in the trace headers on top, so the key is the Message-ID plus a hash
- * of everything after the header block; without a Message-ID, the raw bytes. */
+ * of everything after the header block; without a Message-ID, the raw bytes.
+ * NULL with error when the staged file cannot be read. */
 static char *
-content_key(const char *raw, gsize len, const pd_message *msg, const char *sha256)
+content_key(const char *path, const pd_message *msg, const char *sha256, GError **error)
 {
 	if (msg == NULL || msg->message_id == NULL)
 		return g_strdup_printf("raw:%s", sha256);
-	const char *body = header_end(raw, len);
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(sum, (const guchar *)msg->message_id, (gssize)strlen(msg->message_id) + 1);
-	if (body != NULL)
-		g_checksum_update(sum, (const guchar *)body, (gssize)(len - (gsize)(body - raw)));
-	char *key = g_strdup_printf("mid:%s", g_checksum_get_string(sum));
-	g_checksum_free(sum);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	pd_sha256 *sum = pd_sha256_new();
+	pd_sha256_update(sum, msg->message_id, strlen(msg->message_id) + 1);
+	gboolean ok = fd >= 0 && hash_after_headers(fd, sum);
+	if (!ok)
+		pd_set_errno_error(error, errno, "read", path);
+	if (fd >= 0)
+		close(fd);
+	char *hex = pd_sha256_finish(sum);
+	char *key = ok ? g_strdup_printf("mid:%s", hex) : NULL;
+	g_free(hex);
 	return key;
 }
 
@@ -128,49 +177,39 @@ stage(pd_spool_batch *batch, pd_ingest_item *item, GError **error)
 	return pd_spool_stage_file(batch, item->path, error);
 }
 
-/* Over the size limit nothing is parsed but the header block (within its
- * first 256 KB), so the quarantine can say who sent what. */
-static void
-parse_too_large(work *w, const char *raw, gsize len, guint64 size, guint64 limit)
-{
-	const char *end = header_end(raw, MIN(len, 256 * 1024));
-	pd_parse_limits none = { 0 };
-	if (end != NULL)
-		w->msg = pd_message_parse(raw, (gsize)(end - raw) + 2, &none, &w->cause, &w->reason);
-	g_free(w->reason);
-	w->cause = PD_CAUSE_TOO_LARGE;
-	w->reason = g_strdup_printf("message is %" G_GUINT64_FORMAT " bytes, the limit is %"
-	                            G_GUINT64_FORMAT " (limits.max_message_size)", size, limit);
-}
+/* The pipeline's attachment sink: the spool batch, so attachments become
+ * durable with the raw message, before the transaction names them. */
+static gpointer sink_open(gpointer batch, GError **error) { return pd_spool_att_open(batch, error); }
+static gboolean sink_write(gpointer att, const void *buf, gsize len, GError **error) { return pd_spool_att_write(att, buf, len, error); }
+static char *sink_close(gpointer att, GError **error) { return pd_spool_att_close(att, error); }
+static void sink_abort(gpointer att) { pd_spool_att_abort(att); }
 
-/* Parse the staged bytes, mapped rather than copied. */
-static void
-parse_staged(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *limits)
+/* Parse the staged file, streamed: part contents stay in the file and
+ * attachments go to the spool in chunks. Over the size limit the parser
+ * reads only the header block, so the quarantine can say who sent what. */
+static gboolean
+parse_staged(pd_spool_batch *batch, work *w, const pd_parse_options *popts, GError **error)
 {
 	guint64 size = pd_spool_item_size(batch, w->spool_idx);
 	const char *sha = pd_spool_item_sha256(batch, w->spool_idx);
-	gboolean too_large = limits->max_message_size != 0 && size > limits->max_message_size;
+	const char *path = pd_spool_item_path(batch, w->spool_idx);
+	pd_attachment_sink sink = { sink_open, sink_write, sink_close, sink_abort, batch };
+	pd_parse_options opts = *popts;
+	opts.sink = &sink;
 	w->item->size = size;
-	GError *e = NULL;
-	GMappedFile *map = size > 0 ? g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, &e) : NULL;
-	const char *raw = map != NULL ? g_mapped_file_get_contents(map) : "";
-	gsize len = map != NULL ? g_mapped_file_get_length(map) : 0;
-	if (e != NULL) {
-		/* We wrote that file a moment ago: this is the disk failing. */
-		w->cause = PD_CAUSE_UNPARSABLE;
-		w->reason = g_strdup_printf("cannot read the spooled copy: %s", e->message);
-		g_error_free(e);
-	} else if (too_large)
-		parse_too_large(w, raw, len, size, limits->max_message_size);
+	w->msg = pd_message_parse_file(path, &opts, &w->cause, &w->reason);
+	/* A full disk while staging attachments is trouble that passes: defer. */
+	if (pd_spool_batch_att_failed(batch, error))
+		return FALSE;
+	if (w->cause == PD_CAUSE_TOO_LARGE)
+		w->keys[1] = g_strdup_printf("raw:%s", sha);
 	else
-		w->msg = pd_message_parse(raw, len, limits, &w->cause, &w->reason);
-	w->keys[1] = too_large ? g_strdup_printf("raw:%s", sha) : content_key(raw, len, w->msg, sha);
-	if (map != NULL)
-		g_mapped_file_unref(map);
+		w->keys[1] = content_key(path, w->msg, sha, error);
+	return w->keys[1] != NULL;
 }
 
 static gboolean
-prepare(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *limits, GError **error)
+prepare(pd_spool_batch *batch, work *w, const pd_parse_options *popts, GError **error)
 {
 	w->item->started = w->item->started != 0 ? w->item->started : g_get_monotonic_time();
 	w->spool_idx = stage(batch, w->item, error);
@@ -178,7 +217,8 @@ prepare(pd_ingest *ing, pd_spool_batch *batch, work *w, const pd_parse_limits *l
 		return FALSE;
 	if (w->item->source_key != NULL)
 		w->keys[0] = g_strdup_printf("src:%s:%s", w->item->source, w->item->source_key);
-	parse_staged(ing, batch, w, limits);
+	if (!parse_staged(batch, w, popts, error))
+		return FALSE;
 	/* Keys in order of precedence, with no hole: the source identity first. */
 	if (w->keys[0] == NULL) {
 		w->keys[0] = w->keys[1];
@@ -410,12 +450,11 @@ struct pd_ingest_batch {
 };
 
 static gboolean
-prepare_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n, const pd_parse_limits *limits,
-              GError **error)
+prepare_works(pd_spool_batch *batch, work *works, guint n, const pd_parse_options *popts, GError **error)
 {
 	for (guint i = 0; i < n; i++) {
 		GError *e = NULL;
-		if (prepare(ing, batch, &works[i], limits, &e))
+		if (prepare(batch, &works[i], popts, &e))
 			continue;
 		/* A message another reader took away is no loss; anything else
 		 * (disk full, unreadable file) defers the whole batch. */
@@ -445,11 +484,11 @@ commit_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n, GError
 }
 
 static pd_result
-run_works(pd_ingest *ing, work *works, guint n, const pd_parse_limits *limits, GError **error)
+run_works(pd_ingest *ing, work *works, guint n, const pd_parse_options *popts, GError **error)
 {
 	pd_spool_batch *batch = pd_spool_batch_new(pd_store_spool(ing->store));
-	pd_result res = prepare_works(ing, batch, works, n, limits, error) ? commit_works(ing, batch, works, n, error)
-	                                                                   : PD_DEFER;
+	pd_result res = prepare_works(batch, works, n, popts, error) ? commit_works(ing, batch, works, n, error)
+	                                                             : PD_DEFER;
 	pd_spool_batch_free(&batch);
 	return res;
 }
@@ -478,7 +517,7 @@ pd_result
 pd_ingest_run(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error)
 {
 	work *works = works_for(items, n);
-	pd_result res = run_works(ing, works, n, &ing->opts.limits, error);
+	pd_result res = run_works(ing, works, n, &ing->opts.parse, error);
 	works_free(works, n);
 	return res;
 }
@@ -491,7 +530,7 @@ pd_ingest_prepare(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error
 	b->n = n;
 	b->works = works_for(items, n);
 	b->spool = pd_spool_batch_new(pd_store_spool(ing->store));
-	if (!prepare_works(ing, b->spool, b->works, n, &ing->opts.limits, error))
+	if (!prepare_works(b->spool, b->works, n, &ing->opts.parse, error))
 		pd_ingest_batch_free(&b);
 	return b;
 }
@@ -548,17 +587,17 @@ pd_ingest_release(pd_ingest *ing, guint64 id, pd_ingest_item *result, GError **e
 		return (*error)->code == PD_ERROR_NOT_FOUND ? PD_REJECT : PD_DEFER;
 	char *path = pd_spool_path(pd_store_spool(ing->store), c.q->spool);
 	char *source_key = source_key_of(c.q);
-	pd_parse_limits limits = ing->opts.limits;
+	pd_parse_options popts = ing->opts.parse;
 	/* Releasing a message held for its size is the admin saying it is fine. */
 	if (g_strcmp0(c.q->cause, pd_cause_name(PD_CAUSE_TOO_LARGE)) == 0)
-		limits.max_message_size = 0;
+		popts.limits.max_message_size = 0;
 	memset(result, 0, sizeof *result);
 	result->path = path;
 	result->fd = -1;
 	result->source = c.q->source != NULL ? c.q->source : "release";
 	result->source_key = source_key;
 	work w = { .item = result, .spool_idx = -1, .release_of = id };
-	pd_result res = run_works(ing, &w, 1, &limits, error);
+	pd_result res = run_works(ing, &w, 1, &popts, error);
 	result->path = result->source = result->source_key = NULL;
 	work_clear(&w);
 	g_free(path);

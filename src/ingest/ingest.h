@@ -10,7 +10,8 @@
 #include "conversation.h"
 
 typedef struct {
-	pd_parse_limits limits;
+	pd_parse_options parse;    /* copied, with its lists, by pd_ingest_new; no sink (the
+	                            * pipeline stages attachments in its spool batch) */
 	const char *default_queue;
 } pd_ingest_options;
 

@@ -4,8 +4,11 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 /* The names in new/, oldest first (Maildir names start with the delivery time). */
 static GPtrArray *
@@ -193,4 +196,58 @@ pd_maildir_process(pd_ingest *ing, const pd_maildir_source *src, guint batch_siz
 	chunk_free(cur);
 	g_ptr_array_unref(names);
 	return res;
+}
+
+/* ---- watching new/ ---- */
+
+struct pd_maildir_watch {
+	int fd;   /* inotify */
+};
+
+pd_maildir_watch *
+pd_maildir_watch_new(const char *path, GError **error)
+{
+	char *newdir = g_build_filename(path, "new", NULL);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* A delivery writes into tmp/ and renames into new/ (MOVED_TO); some
+	 * write in place (CLOSE_WRITE). */
+	if (fd < 0 || inotify_add_watch(fd, newdir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		int e = errno;
+		g_set_error(error, PD_ERROR, e == ENOSPC || e == EMFILE ? PD_ERROR_TEMPORARY : PD_ERROR_PERMANENT,
+		            "cannot watch %s: %s", newdir, g_strerror(e));
+		if (fd >= 0)
+			close(fd);
+		g_free(newdir);
+		return NULL;
+	}
+	g_free(newdir);
+	pd_maildir_watch *w = g_new0(pd_maildir_watch, 1);
+	w->fd = fd;
+	return w;
+}
+
+gboolean
+pd_maildir_watch_wait(pd_maildir_watch *w, int wake_fd, gint64 timeout_ms)
+{
+	struct pollfd p[2] = { { w->fd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
+	int r;
+	do
+		r = poll(p, wake_fd >= 0 ? 2 : 1, (int)MIN(timeout_ms, G_MAXINT));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0 || p[0].revents == 0)
+		return FALSE;
+	/* The events only say "look again": drain them all. */
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(w->fd, buf, sizeof buf) > 0)
+		;
+	return TRUE;
+}
+
+void
+pd_maildir_watch_free(pd_maildir_watch **watch)
+{
+	if (*watch == NULL)
+		return;
+	close((*watch)->fd);
+	g_clear_pointer(watch, g_free);
 }

@@ -29,4 +29,14 @@ pd_result pd_maildir_process(pd_ingest *ingest, const pd_maildir_source *src, gu
                              pd_ingest_report_fn report, gpointer report_data,
                              pd_ingest_stats *stats, volatile int *stop, GError **error);
 
+/* Watching new/ for deliveries (inotify), so new mail is taken at once. */
+typedef struct pd_maildir_watch pd_maildir_watch;
+
+/* NULL with an error if the Maildir's new/ cannot be watched (missing). */
+pd_maildir_watch *pd_maildir_watch_new(const char *path, GError **error);
+/* Wait until a message lands in new/, timeout_ms pass, or wake_fd (if >= 0)
+ * becomes readable (it is not read here). TRUE if something arrived. */
+gboolean pd_maildir_watch_wait(pd_maildir_watch *watch, int wake_fd, gint64 timeout_ms);
+void pd_maildir_watch_free(pd_maildir_watch **watch);
+
 #endif

@@ -1,4 +1,4 @@
-/* spool.c: the raw-message spool: stage to tmp/, one sync for the batch, rename into raw/. */
+/* spool.c: the raw-message spool: stage to tmp/, one sync for the batch, rename into raw/ and att/. */
 #include "config.h"
 #include "spool.h"
 #include "fsutil.h"
@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 struct pd_spool {
@@ -26,8 +27,9 @@ typedef struct {
 
 struct pd_spool_batch {
 	pd_spool *spool;
-	GArray *items;  /* of spool_item */
+	GArray *items;  /* of spool_item: messages and attachments */
 	gboolean committed;
+	GError *att_error;  /* the first failure staging an attachment */
 };
 
 pd_spool *
@@ -102,6 +104,7 @@ pd_spool_batch_free(pd_spool_batch **batch)
 			unlink(it->tmp_path);
 	}
 	g_array_unref(b->items);
+	g_clear_error(&b->att_error);
 	g_clear_pointer(batch, g_free);
 }
 
@@ -146,11 +149,11 @@ open_temp(pd_spool *spool, char **path_r, GError **error)
 }
 
 static int
-add_item(pd_spool_batch *b, char *tmp_path, GChecksum *sum, guint64 size)
+add_item(pd_spool_batch *b, char *tmp_path, pd_sha256 *sum, guint64 size)
 {
 	spool_item it = { 0 };
 	it.tmp_path = tmp_path;
-	it.sha256 = g_strdup(g_checksum_get_string(sum));
+	it.sha256 = pd_sha256_finish(sum);
 	it.size = size;
 	it.relpath = g_strdup_printf("raw/%.2s/%s.eml", it.sha256, it.sha256);
 	it.final_path = pd_spool_path(b->spool, it.relpath);
@@ -172,16 +175,14 @@ pd_spool_stage_bytes(pd_spool_batch *b, const void *data, gsize len, GError **er
 		return -1;
 	}
 	close(fd);
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(sum, data, (gssize)len);
-	int idx = add_item(b, path, sum, len);
-	g_checksum_free(sum);
-	return idx;
+	pd_sha256 *sum = pd_sha256_new();
+	pd_sha256_update(sum, data, len);
+	return add_item(b, path, sum, len);
 }
 
 /* Copy fd into out, hashing on the way; FALSE with error on a read or write failure. */
 static gboolean
-copy_hashing(int fd, int out, const char *path, GChecksum *sum, guint64 *size_r, GError **error)
+copy_hashing(int fd, int out, const char *path, pd_sha256 *sum, guint64 *size_r, GError **error)
 {
 	char buf[65536];
 	for (;;) {
@@ -196,7 +197,7 @@ copy_hashing(int fd, int out, const char *path, GChecksum *sum, guint64 *size_r,
 			return TRUE;
 		if (!pd_write_all(out, buf, (gsize)n, path, error))
 			return FALSE;
-		g_checksum_update(sum, (guchar *)buf, n);
+		pd_sha256_update(sum, buf, (gsize)n);
 		*size_r += (guint64)n;
 	}
 }
@@ -208,23 +209,23 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 	int out = open_temp(b->spool, &path, error);
 	if (out < 0)
 		return -1;
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	pd_sha256 *sum = pd_sha256_new();
 	guint64 size = 0;
 	int idx = -1;
 	if (copy_hashing(fd, out, path, sum, &size, error))
 		idx = add_item(b, path, sum, size);
 	else {
+		g_free(pd_sha256_finish(sum));
 		unlink(path);
 		g_free(path);
 	}
 	close(out);
-	g_checksum_free(sum);
 	return idx;
 }
 
 /* Hash a file where it is, without writing anything. */
 static gboolean
-hash_fd(int fd, GChecksum *sum, guint64 *size_r, GError **error)
+hash_fd(int fd, pd_sha256 *sum, guint64 *size_r, GError **error)
 {
 	char buf[65536];
 	for (;;) {
@@ -237,7 +238,7 @@ hash_fd(int fd, GChecksum *sum, guint64 *size_r, GError **error)
 		}
 		if (n == 0)
 			return TRUE;
-		g_checksum_update(sum, (guchar *)buf, n);
+		pd_sha256_update(sum, buf, (gsize)n);
 		*size_r += (guint64)n;
 	}
 }
@@ -256,13 +257,14 @@ pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
 	char *tmp = temp_name(b->spool);
 	int idx = -1;
 	if (link(path, tmp) == 0) {
-		GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+		pd_sha256 *sum = pd_sha256_new();
 		guint64 size = 0;
 		if (hash_fd(fd, sum, &size, error))
 			idx = add_item(b, tmp, sum, size), tmp = NULL;
-		else
+		else {
+			g_free(pd_sha256_finish(sum));
 			unlink(tmp);
-		g_checksum_free(sum);
+		}
 	} else
 		idx = pd_spool_stage_fd(b, fd, error);  /* another file system, or not allowed: copy */
 	g_free(tmp);
@@ -271,6 +273,127 @@ pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
 }
 
 #define ITEM(b, i) (&g_array_index((b)->items, spool_item, (i)))
+
+/* ---- attachments ---- */
+
+#define ATT_BUFFER 65536
+
+struct pd_spool_att {
+	pd_spool_batch *batch;
+	char *tmp_path;
+	int fd;
+	pd_sha256 *sum;
+	guint64 size;
+	gsize used;
+	char buf[ATT_BUFFER];  /* GMime hands out small chunks: one write per 64 KB */
+};
+
+char *
+pd_spool_att_relpath(const char *sha256)
+{
+	return g_strdup_printf("att/%.2s/%s", sha256, sha256);
+}
+
+static gboolean
+att_failed(pd_spool_att *att, GError *e, GError **error)
+{
+	if (att->batch->att_error == NULL)
+		att->batch->att_error = g_error_copy(e);
+	g_propagate_error(error, e);
+	return FALSE;
+}
+
+pd_spool_att *
+pd_spool_att_open(pd_spool_batch *b, GError **error)
+{
+	pd_spool_att *att = g_new0(pd_spool_att, 1);
+	GError *e = NULL;
+
+	att->batch = b;
+	att->fd = open_temp(b->spool, &att->tmp_path, &e);
+	if (att->fd < 0) {
+		att_failed(att, e, error);
+		g_free(att);
+		return NULL;
+	}
+	att->sum = pd_sha256_new();
+	return att;
+}
+
+static gboolean
+att_flush(pd_spool_att *att, GError **error)
+{
+	GError *e = NULL;
+
+	if (att->used > 0 && !pd_write_all(att->fd, att->buf, att->used, att->tmp_path, &e))
+		return att_failed(att, e, error);
+	att->used = 0;
+	return TRUE;
+}
+
+gboolean
+pd_spool_att_write(pd_spool_att *att, const void *buf, gsize len, GError **error)
+{
+	pd_sha256_update(att->sum, buf, len);
+	att->size += len;
+	if (att->used + len > ATT_BUFFER && !att_flush(att, error))
+		return FALSE;
+	if (len >= ATT_BUFFER) {
+		GError *e = NULL;
+
+		return pd_write_all(att->fd, buf, len, att->tmp_path, &e) || att_failed(att, e, error);
+	}
+	memcpy(att->buf + att->used, buf, len);
+	att->used += len;
+	return TRUE;
+}
+
+void
+pd_spool_att_abort(pd_spool_att *att)
+{
+	if (att == NULL)
+		return;
+	close(att->fd);
+	unlink(att->tmp_path);
+	g_free(att->tmp_path);
+	g_free(pd_sha256_finish(att->sum));
+	g_free(att);
+}
+
+/* The staged file joins the batch as an item: the commit syncs and
+ * renames it with the messages. */
+char *
+pd_spool_att_close(pd_spool_att *att, GError **error)
+{
+	spool_item it = { 0 };
+	char *sha;
+
+	if (!att_flush(att, error)) {
+		pd_spool_att_abort(att);
+		return NULL;
+	}
+	close(att->fd);
+	sha = pd_sha256_finish(att->sum);
+	att->sum = NULL;
+	it.tmp_path = att->tmp_path;
+	it.sha256 = g_strdup(sha);
+	it.size = att->size;
+	it.relpath = pd_spool_att_relpath(sha);
+	it.final_path = pd_spool_path(att->batch->spool, it.relpath);
+	g_array_append_val(att->batch->items, it);
+	g_free(att);
+	return sha;
+}
+
+gboolean
+pd_spool_batch_att_failed(pd_spool_batch *b, GError **error)
+{
+	if (b->att_error == NULL)
+		return FALSE;
+	if (error != NULL)
+		*error = g_error_copy(b->att_error);
+	return TRUE;
+}
 
 const char *pd_spool_item_sha256(const pd_spool_batch *b, int i) { return ITEM(b, i)->sha256; }
 guint64 pd_spool_item_size(const pd_spool_batch *b, int i) { return ITEM(b, i)->size; }

@@ -8,7 +8,8 @@ typedef struct pd_spool pd_spool;
 typedef struct pd_spool_batch pd_spool_batch;
 
 /* The spool lives in DIR (created if missing): DIR/tmp for staging,
- * DIR/raw/<2 hex>/<sha256>.eml for the messages. */
+ * DIR/raw/<2 hex>/<sha256>.eml for the messages, DIR/att/<2 hex>/<sha256>
+ * for their attachments. */
 pd_spool *pd_spool_open(const char *dir, GError **error);
 void pd_spool_close(pd_spool **spool);
 const char *pd_spool_dir(const pd_spool *spool);
@@ -38,6 +39,23 @@ const char *pd_spool_item_sha256(const pd_spool_batch *batch, int idx);
 guint64 pd_spool_item_size(const pd_spool_batch *batch, int idx);
 const char *pd_spool_item_relpath(const pd_spool_batch *batch, int idx);
 const char *pd_spool_item_path(const pd_spool_batch *batch, int idx);
+
+/* Attachments, streamed: staged in tmp/ and, by the batch commit, made
+ * durable at att/<2 hex>/<sha256> together with the messages (the same
+ * bytes are stored once). open returns NULL with error; close returns the
+ * SHA-256 (hex, caller frees) or NULL with error, and frees att either
+ * way; abort drops an unfinished one. The first failure is also kept in
+ * the batch (pd_spool_batch_att_failed). */
+typedef struct pd_spool_att pd_spool_att;
+pd_spool_att *pd_spool_att_open(pd_spool_batch *batch, GError **error);
+gboolean pd_spool_att_write(pd_spool_att *att, const void *buf, gsize len, GError **error);
+char *pd_spool_att_close(pd_spool_att *att, GError **error);
+void pd_spool_att_abort(pd_spool_att *att);
+/* Whether staging an attachment of this batch failed (a full disk): then
+ * the batch must not be committed; error says why. */
+gboolean pd_spool_batch_att_failed(pd_spool_batch *batch, GError **error);
+/* Spool-relative path of an attachment: att/<2 hex>/<sha256>; caller frees. */
+char *pd_spool_att_relpath(const char *sha256);
 
 /* Make every staged item durable at its final path: sync the data, rename,
  * sync the directories. Only after this may a transaction name them. */

@@ -1,0 +1,255 @@
+/* headers.c: the top-level header fields: subject, addresses, Message-IDs, date, charset fixes. */
+#include "parse-private.h"
+
+#include <string.h>
+
+/* Addresses nest through groups; deeper than this is not mail. */
+#define MAX_GROUP_DEPTH 8
+
+/* ---- decoded header text ---------------------------------------------- */
+
+/* The raw value with its encoded words relabelled where GMime would
+ * decode them wrong, or NULL when GMime's own decoding is right. */
+static char *
+fixed_raw_value(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = list != NULL ? g_mime_header_list_get_header(list, name) : NULL;
+	const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+
+	if (raw == NULL || strstr(raw, "=?") == NULL)
+		return NULL;
+	return pd_charset_fix_encoded_words(raw);
+}
+
+char *
+pd_header_text(pd_parse_ctx *ctx, GMimeObject *obj, const char *name)
+{
+	char *fixed = fixed_raw_value(obj, name);
+	char *unfolded, *decoded, *clean;
+
+	if (fixed == NULL)
+		return pd_text_clean_optional(g_mime_object_get_header(obj, name));
+	unfolded = g_mime_utils_header_unfold(fixed);
+	decoded = g_mime_utils_header_decode_text(ctx->po, unfolded);
+	clean = pd_text_clean_optional(decoded);
+	g_free(fixed);
+	g_free(unfolded);
+	g_free(decoded);
+	return clean;
+}
+
+/* ---- addresses -------------------------------------------------------- */
+
+void
+pd_address_free(gpointer data)
+{
+	pd_address *a = data;
+
+	g_free(a->name);
+	g_free(a->addr);
+	g_free(a);
+}
+
+static pd_address *
+address_new(InternetAddress *ia)
+{
+	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	char *clean = pd_text_clean_optional(addr);
+	pd_address *a;
+
+	if (clean == NULL)
+		return NULL;
+	a = g_new0(pd_address, 1);
+	a->addr = clean;
+	a->name = pd_text_clean_optional(internet_address_get_name(ia));
+	return a;
+}
+
+/* Groups ("Team: a@x, b@y;") are flattened into their members. */
+static void
+collect_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
+{
+	int n = list ? internet_address_list_length(list) : 0;
+
+	for (int i = 0; i < n && depth < MAX_GROUP_DEPTH; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			InternetAddressList *members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
+
+			collect_mailboxes(members, out, depth + 1);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			pd_address *a = address_new(ia);
+
+			if (a != NULL)
+				g_ptr_array_add(out, a);
+		}
+	}
+}
+
+/* The addresses of a field; display names in unknown or mislabelled
+ * charsets are parsed again from the relabelled raw value. */
+static void
+collect_field(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAddressList *parsed,
+              GPtrArray *out)
+{
+	char *fixed = fixed_raw_value(GMIME_OBJECT(mime), name);
+	InternetAddressList *list;
+
+	if (fixed == NULL) {
+		collect_mailboxes(parsed, out, 0);
+		return;
+	}
+	list = internet_address_list_parse(ctx->po, fixed);
+	collect_mailboxes(list != NULL ? list : parsed, out, 0);
+	if (list != NULL)
+		g_object_unref(list);
+	g_free(fixed);
+}
+
+/* A ticket needs someone to answer: an addr-spec with a local part and a
+ * domain. "<>" (bounces) and bare local names do not qualify. */
+static gboolean
+address_is_usable(const pd_address *a)
+{
+	const char *at = strrchr(a->addr, '@');
+
+	return at != NULL && at != a->addr && at[1] != '\0';
+}
+
+static pd_address *
+first_usable(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAddressList *parsed)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
+	pd_address *found = NULL;
+
+	collect_field(ctx, mime, name, parsed, all);
+	for (guint i = 0; i < all->len && found == NULL; i++) {
+		if (address_is_usable(all->pdata[i]))
+			found = g_ptr_array_steal_index(all, i);
+	}
+	g_ptr_array_unref(all);
+	return found;
+}
+
+static pd_address *
+find_sender(pd_parse_ctx *ctx, GMimeMessage *mime)
+{
+	pd_address *a = first_usable(ctx, mime, "From", g_mime_message_get_from(mime));
+
+	if (a == NULL)
+		a = first_usable(ctx, mime, "Sender", g_mime_message_get_sender(mime));
+	if (a == NULL)
+		a = first_usable(ctx, mime, "Reply-To", g_mime_message_get_reply_to(mime));
+	return a;
+}
+
+char *
+pd_header_first_addr(pd_parse_ctx *ctx, GMimeObject *obj, const char *name)
+{
+	const char *value = g_mime_object_get_header(obj, name);
+	InternetAddressList *list = value != NULL ? internet_address_list_parse(ctx->po, value) : NULL;
+	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
+	char *addr = NULL;
+
+	collect_mailboxes(list, all, 0);
+	if (all->len > 0)
+		addr = g_strdup(((pd_address *)all->pdata[0])->addr);
+	g_ptr_array_unref(all);
+	if (list != NULL)
+		g_object_unref(list);
+	return addr;
+}
+
+/* ---- Message-IDs ------------------------------------------------------ */
+
+/* An id between < and >, on one line: folding can split an id, and white
+ * space is never part of one. NULL if nothing is left. */
+static char *
+bracketed_id(const char *start, const char *end)
+{
+	char *raw = g_strndup(start, (gsize)(end - start));
+	char *id = strchr(raw, '<') == NULL ? pd_text_clean_optional(raw) : NULL;
+	char *w = id;
+
+	for (const char *r = id; r != NULL && *r != '\0'; r++) {
+		if (!g_ascii_isspace(*r))
+			*w++ = *r;
+	}
+	if (w != NULL)
+		*w = '\0';
+	g_free(raw);
+	if (id != NULL && *id == '\0')
+		g_clear_pointer(&id, g_free);
+	return id;
+}
+
+/* Message-IDs go into index keys: keep them on one line, without <>.
+ * Every <...> token counts: GMime's own parser stops at the first token it
+ * does not like (a "<yes>" from a broken list gateway), and the real
+ * parent often stands right after it. */
+static void
+add_references(GPtrArray *out, const char *header, int max)
+{
+	if (header == NULL)
+		return;
+	for (const char *p = strchr(header, '<'); p != NULL && (max < 0 || (int)out->len < max);
+	     p = strchr(p + 1, '<')) {
+		const char *end = strchr(p + 1, '>');
+		char *id;
+
+		if (end == NULL)
+			break;
+		id = bracketed_id(p + 1, end);
+		if (id != NULL)
+			g_ptr_array_add(out, id);
+		p = end;
+	}
+}
+
+/* Some clients write In-Reply-To without the angle brackets, which
+ * g_mime_references_parse skips; a lone id@domain token still threads. */
+static char *
+bare_message_id(const char *header)
+{
+	char *id = pd_text_clean_optional(header);
+
+	if (id != NULL && (strpbrk(id, " <>()\"") != NULL || strchr(id, '@') == NULL)) {
+		g_free(id);
+		id = NULL;
+	}
+	return id;
+}
+
+static char *
+first_reference(const char *header)
+{
+	GPtrArray *one = g_ptr_array_new_with_free_func(g_free);
+	char *id = NULL;
+
+	add_references(one, header, 1);
+	if (one->len > 0)
+		id = g_ptr_array_steal_index(one, 0);
+	g_ptr_array_unref(one);
+	return id ? id : bare_message_id(header);
+}
+
+void
+pd_headers_fill(pd_parse_ctx *ctx, GMimeMessage *mime)
+{
+	GMimeObject *obj = GMIME_OBJECT(mime);
+	GDateTime *date = g_mime_message_get_date(mime);
+	pd_message *msg = ctx->msg;
+	char *subject = pd_header_text(ctx, obj, "Subject");
+
+	g_free(msg->subject);
+	msg->subject = subject != NULL ? subject : g_strdup("");
+	msg->from = find_sender(ctx, mime);
+	collect_field(ctx, mime, "To", g_mime_message_get_to(mime), msg->to);
+	collect_field(ctx, mime, "Cc", g_mime_message_get_cc(mime), msg->cc);
+	msg->message_id = pd_text_clean_optional(g_mime_message_get_message_id(mime));
+	msg->in_reply_to = first_reference(g_mime_object_get_header(obj, "In-Reply-To"));
+	add_references(msg->references, g_mime_object_get_header(obj, "References"), -1);
+	msg->date = date ? g_date_time_to_unix(date) : 0;
+}

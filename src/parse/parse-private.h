@@ -1,0 +1,147 @@
+/* parse-private.h: what the files of the parser share; not for other modules (it brings GMime). */
+#ifndef PD_PARSE_PRIVATE_H
+#define PD_PARSE_PRIVATE_H
+
+#include "parse.h"
+
+#include <gmime/gmime.h>
+
+#define PD_UTF8_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+/* One parse in progress: the options, the GMime options built from them,
+ * the message being filled, and the first limit hit. */
+typedef struct {
+	const pd_parse_options *opts;
+	GMimeParserOptions *po;
+	pd_message *msg;
+	pd_cause cause;
+	char *reason;
+	GMimeStream *guard;          /* the parser's input, cut when a limit is hit */
+	guint types_seen;            /* while parsing: Content-Type fields (one per part at most) */
+	guint boundaries_seen;       /* while parsing: boundary lines that open a part */
+	GPtrArray *boundaries;       /* of char*: the multipart boundaries declared so far */
+	gboolean line_start;         /* the input read so far ends a line */
+	const pd_attachment_sink *sink;
+} pd_parse_ctx;
+
+/* Record the first limit exceeded (later ones are ignored) and stop the
+ * parser reading further. The reason reads "<what>: more than <limit>
+ * (limits.<key>)". Returns FALSE, for `return pd_parse_limit(...)`. */
+gboolean pd_parse_limit(pd_parse_ctx *ctx, const char *what, guint64 limit, const char *key);
+
+/* ---- text.c: string hygiene ---- */
+void pd_text_append_without_nul(GString *out, const char *s, gsize len);
+char *pd_text_clean_line(const char *s);         /* one line, trimmed; "" for NULL */
+char *pd_text_clean_optional(const char *s);     /* same, NULL when empty */
+char *pd_text_normalize_body(char *text);        /* LF only, no trailing space; takes text */
+gboolean pd_text_is_blank(const char *s, gsize len);
+gboolean pd_text_starts_with_header(const char *raw, gsize len);
+
+/* ---- charset.c: charset names and conversion to UTF-8 ---- */
+void pd_charset_init(void);
+void pd_charset_shutdown(void);
+/* The iconv name for a declared charset label, NULL when the label means
+ * "unknown" (the fallback chain decides). Returns a static string or label. */
+const char *pd_charset_resolve(const char *label);
+/* Bytes in charset (NULL: undeclared) -> valid UTF-8 without NUL: the
+ * declared charset if the bytes are valid in it, else the first fallback
+ * that takes them, else the declared (or first fallback) with U+FFFD for
+ * what does not convert. Caller frees. */
+char *pd_charset_to_utf8(const char *charset, const char *data, gsize len,
+                         const char *const *fallback);
+/* A raw header value with the charset labels of its encoded words made
+ * ones GMime decodes right (aliases resolved; unknown and mislabelled
+ * UTF-8 words sent to the fallback chain). NULL when nothing changes. */
+char *pd_charset_fix_encoded_words(const char *raw);
+
+/* ---- stream.c: the parser's input guard and the attachment sink stream ---- */
+/* Reads through to inner, showing watch (if not NULL) what was read; once
+ * cut, reads return end of stream. With one_byte, every read returns at
+ * most one byte (tests of the parser's buffering). Substreams are taken
+ * from inner, unguarded. */
+typedef void (*pd_watch_fn)(gpointer data, const char *buf, gsize len);
+GMimeStream *pd_guard_stream_new(GMimeStream *inner, gboolean one_byte, pd_watch_fn watch, gpointer data);
+void pd_guard_stream_cut(GMimeStream *guard);
+/* head, then src from offset from (read in place): the parser's input when
+ * the header block had to be prepared. Positions are the joined ones. */
+GMimeStream *pd_join_stream_new(GBytes *head, GMimeStream *src, gint64 from);
+/* Writes go to the sink handle (counted); reads fail. */
+GMimeStream *pd_sink_stream_new(const pd_attachment_sink *sink, gpointer handle);
+guint64 pd_sink_stream_written(GMimeStream *stream);
+gboolean pd_sink_stream_failed(GMimeStream *stream);
+
+/* ---- watch.c: limits checked while GMime parses ---- */
+void pd_watch_parser(pd_parse_ctx *ctx, GMimeParser *parser);
+void pd_watch_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer ctx);
+/* Everything the parser reads passes here (see pd_guard_stream_new). */
+void pd_watch_data(gpointer ctx, const char *buf, gsize len);
+void pd_watch_clear(pd_parse_ctx *ctx);
+
+/* ---- input.c: the header block, checked and prepared before GMime ---- */
+typedef struct {
+	GString *buf;        /* the first bytes of the input */
+	gboolean eof;        /* buf holds all of the input */
+	gsize skip;          /* length of an mbox envelope line before the headers */
+	gsize scanned;       /* lines before this offset have been looked at */
+	gsize end;           /* where the header block ends (found_end) */
+	gboolean found_end;  /* the block ended: blank line, non-header line, or end of input */
+	gboolean blank;      /* ... with the blank line */
+	gboolean gap;        /* ... at a line that is not a header (no blank line) */
+	guint fields;        /* header fields seen */
+	gboolean over_limit; /* the block broke max_header_size or max_header_count */
+	GArray *drop;        /* of gsize start, end pairs: fields left out (NULL: none) */
+	gboolean dropping;   /* the current field is left out, continuations too */
+} pd_head;
+
+void pd_head_read(pd_head *head, GMimeStream *src, const pd_parse_limits *lim);
+pd_cause pd_head_check(const pd_head *head, const pd_parse_limits *lim, char **reason_r);
+GMimeStream *pd_head_headers_only(const pd_head *head);
+GMimeStream *pd_head_parser_input(const pd_head *head, GMimeStream *src);
+char *pd_head_bare_body(pd_head *head, GMimeStream *src, const char *const *fallback);
+gboolean pd_head_is_blank(pd_head *head, GMimeStream *src);
+void pd_head_clear(pd_head *head);
+
+/* Parse from a seekable stream positioned at 0 of size bytes. The core of
+ * both public entry points (and of the byte-by-byte tests). */
+pd_message *pd_parse_stream(GMimeStream *stream, guint64 size, const pd_parse_options *opts,
+                            gboolean one_byte, pd_cause *cause_r, char **reason_r);
+
+/* ---- headers.c: addresses, Message-IDs, subject, date ---- */
+void pd_headers_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+void pd_address_free(gpointer address);
+/* A header of obj decoded to clean UTF-8 through the charset fixes; NULL if absent. */
+char *pd_header_text(pd_parse_ctx *ctx, GMimeObject *obj, const char *name);
+/* First usable mailbox address of a header ("a@b"), NULL if none. */
+char *pd_header_first_addr(pd_parse_ctx *ctx, GMimeObject *obj, const char *name);
+
+/* ---- mime.c: the MIME tree: limits, body, attachments ---- */
+void pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+/* The content of a part, transfer-decoded, in memory (at most max bytes). */
+GByteArray *pd_mime_part_bytes(GMimePart *part, gsize max);
+/* Decoded text of a part as clean UTF-8 with LF line ends. */
+char *pd_mime_part_text(pd_parse_ctx *ctx, GMimePart *part);
+
+/* ---- attach.c: attachments through the sink ---- */
+void pd_attachment_free(gpointer attachment);
+/* An attachment with the part's name, type, Content-ID and disposition,
+ * its decoded bytes streamed through the sink. */
+pd_attachment *pd_attach_part(pd_parse_ctx *ctx, GMimePart *part);
+pd_attachment *pd_attach_message(pd_parse_ctx *ctx, GMimeMessagePart *mp);
+/* An attachment from bytes in memory (unpacked TNEF files, uudecoded blocks). */
+pd_attachment *pd_attach_bytes(pd_parse_ctx *ctx, const char *filename, const char *content_type,
+                               const void *data, gsize len);
+/* Take uuencoded blocks out of text (in place), adding them as attachments. */
+void pd_attach_uuencoded(pd_parse_ctx *ctx, char *text);
+
+/* ---- tnef.c: winmail.dat ---- */
+gboolean pd_tnef_is_tnef(GMimePart *part);
+/* Unpack the files of a TNEF part as attachments; FALSE when nothing came
+ * out (the caller keeps the winmail.dat itself). */
+gboolean pd_tnef_unpack(pd_parse_ctx *ctx, GMimePart *part);
+
+/* ---- flags.c: what kind of mail ---- */
+void pd_flags_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+/* A message/delivery-status part: note the failed recipient and the bounce. */
+void pd_flags_delivery_status(pd_parse_ctx *ctx, GMimePart *part);
+
+#endif

@@ -1,0 +1,187 @@
+/* parse-util.c: what the parser's test programs share: invariants, parse-and-check helpers. */
+#include "parse-util.h"
+
+#include <string.h>
+
+void
+assert_clean_line(const char *s)
+{
+	g_assert_nonnull(s);
+	g_assert_true(g_utf8_validate(s, -1, NULL));
+	g_assert_null(strchr(s, '\r'));
+	g_assert_null(strchr(s, '\n'));
+}
+
+static void
+assert_clean_address(const pd_address *a)
+{
+	assert_clean_line(a->addr);
+	g_assert_cmpstr(a->addr, !=, "");
+	if (a->name != NULL) {
+		assert_clean_line(a->name);
+		g_assert_cmpstr(a->name, !=, "");
+	}
+}
+
+static void
+assert_clean_addresses(const GPtrArray *list)
+{
+	g_assert_nonnull(list);
+	for (guint i = 0; i < list->len; i++)
+		assert_clean_address(list->pdata[i]);
+}
+
+static void
+assert_optional_line(const char *s)
+{
+	if (s != NULL)
+		assert_clean_line(s);
+}
+
+static void
+assert_clean_attachment(const pd_attachment *a)
+{
+	assert_optional_line(a->filename);
+	assert_clean_line(a->content_type);
+	assert_optional_line(a->content_id);
+	assert_optional_line(a->message_subject);
+	assert_optional_line(a->message_from);
+	g_assert_nonnull(a->sha256);
+	g_assert_cmpuint(strlen(a->sha256), ==, 64);
+	g_assert_cmpuint(strspn(a->sha256, "0123456789abcdef"), ==, 64);
+}
+
+static void
+assert_clean_text(const char *text)
+{
+	gsize len = strlen(text);
+
+	g_assert_true(g_utf8_validate(text, -1, NULL));
+	g_assert_null(strchr(text, '\r'));
+	if (len > 0)
+		g_assert_false(g_ascii_isspace(text[len - 1]));
+}
+
+void
+assert_invariants(const pd_message *msg)
+{
+	g_assert_nonnull(msg);
+	assert_clean_line(msg->subject);
+	if (msg->from != NULL)
+		assert_clean_address(msg->from);
+	assert_clean_addresses(msg->to);
+	assert_clean_addresses(msg->cc);
+	assert_optional_line(msg->message_id);
+	assert_optional_line(msg->in_reply_to);
+	assert_optional_line(msg->bounce_recipient);
+	for (guint i = 0; i < msg->references->len; i++)
+		assert_clean_line(msg->references->pdata[i]);
+	for (guint i = 0; i < msg->attachments->len; i++)
+		assert_clean_attachment(msg->attachments->pdata[i]);
+	g_assert_nonnull(msg->body);
+	assert_clean_text(msg->body);
+	g_assert_nonnull(msg->body_new);
+	if (msg->body_html != NULL)
+		assert_clean_text(msg->body_html);
+	g_assert_cmpuint(msg->flags & ~(guint32)0x3f, ==, 0);
+}
+
+pd_message *
+parse_opts(const pd_parse_options *opts, const char *raw, gsize len, pd_cause expect)
+{
+	pd_cause cause = PD_CAUSE_COUNT;
+	char *reason = NULL;
+	pd_message *msg = pd_message_parse(raw, len, opts, &cause, &reason);
+
+	if (cause != expect)
+		g_test_message("reason: %s", reason ? reason : "(none)");
+	g_assert_cmpstr(pd_cause_name(cause), ==, pd_cause_name(expect));
+	if (expect == PD_CAUSE_NONE)
+		g_assert_null(reason);
+	else
+		g_assert_nonnull(reason);
+	if (expect == PD_CAUSE_LIMIT)
+		g_assert_nonnull(strstr(reason, "(limits.max_"));
+	g_free(reason);
+	assert_invariants(msg);
+	return msg;
+}
+
+pd_message *
+parse_len(const char *raw, gsize len, pd_cause expect)
+{
+	return parse_opts(NULL, raw, len, expect);
+}
+
+pd_message *
+parse_ok(const char *raw)
+{
+	return parse_len(raw, strlen(raw), PD_CAUSE_NONE);
+}
+
+char *
+parse_reason(const pd_parse_options *opts, const char *raw, gsize len, pd_cause expect)
+{
+	pd_cause cause = PD_CAUSE_COUNT;
+	char *reason = NULL;
+	pd_message *msg = pd_message_parse(raw, len, opts, &cause, &reason);
+
+	g_assert_cmpstr(pd_cause_name(cause), ==, pd_cause_name(expect));
+	assert_invariants(msg);
+	pd_message_free(&msg);
+	return reason;
+}
+
+const pd_attachment *
+attachment(const pd_message *msg, guint i)
+{
+	g_assert_cmpuint(i, <, msg->attachments->len);
+	return msg->attachments->pdata[i];
+}
+
+const pd_address *
+address(const GPtrArray *list, guint i)
+{
+	g_assert_cmpuint(i, <, list->len);
+	return list->pdata[i];
+}
+
+char *
+lf_to_crlf(const char *s)
+{
+	char **lines = g_strsplit(s, "\n", -1);
+	char *out = g_strjoinv("\r\n", lines);
+
+	g_strfreev(lines);
+	return out;
+}
+
+void
+assert_same_message(pd_message *a, pd_message *b, gboolean ignore_size)
+{
+	guint64 sa_size = a->size, sb_size = b->size;
+	GVariant *va, *vb;
+
+	if (ignore_size)
+		a->size = b->size = 0;
+	va = g_variant_ref_sink(pd_message_to_variant(a));
+	vb = g_variant_ref_sink(pd_message_to_variant(b));
+	a->size = sa_size;
+	b->size = sb_size;
+	if (!g_variant_equal(va, vb)) {
+		char *sa = g_variant_print(va, FALSE), *sb = g_variant_print(vb, FALSE);
+
+		g_test_message("A: %s\nB: %s", sa, sb);
+		g_free(sa);
+		g_free(sb);
+		g_test_fail();
+	}
+	g_variant_unref(va);
+	g_variant_unref(vb);
+}
+
+char *
+sha256_hex(const void *data, gsize len)
+{
+	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+}

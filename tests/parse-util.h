@@ -1,0 +1,29 @@
+/* parse-util.h: what the parser's test programs share: invariants, parse-and-check helpers. */
+#ifndef PD_PARSE_UTIL_H
+#define PD_PARSE_UTIL_H
+
+#include "parse/parse.h"
+
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/* The promises of parse.h that hold for every result, good or bad. */
+void assert_clean_line(const char *s);
+void assert_invariants(const pd_message *msg);
+
+/* Parse with opts (NULL: defaults) and check the cause; the reason must be
+ * there exactly when there is a cause, and name a limit key for "limit". */
+pd_message *parse_opts(const pd_parse_options *opts, const char *raw, gsize len, pd_cause expect);
+pd_message *parse_len(const char *raw, gsize len, pd_cause expect);
+pd_message *parse_ok(const char *raw);
+/* The reason of the cause (caller frees), checking the cause. */
+char *parse_reason(const pd_parse_options *opts, const char *raw, gsize len, pd_cause expect);
+
+const pd_attachment *attachment(const pd_message *msg, guint i);
+const pd_address *address(const GPtrArray *list, guint i);
+char *lf_to_crlf(const char *s);
+/* Equal as GVariants (size ignored when ignore_size); prints both if not. */
+void assert_same_message(pd_message *a, pd_message *b, gboolean ignore_size);
+/* SHA-256 of bytes as hex; caller frees. */
+char *sha256_hex(const void *data, gsize len);
+
+#endif
