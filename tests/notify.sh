@@ -57,6 +57,14 @@ like "$(pd show 1016)" "notification-suppressed" "the 11th and later are suppres
 is "$(grep -l "^To: .*agent@example.com" "$T"/state/sent/new/* | wc -l)" 17 "the agent still got every new-ticket notice"
 like "$(pd show 1016 --json | "$PY" -c 'import json,sys; print([e["data"]["reason"] for e in json.load(sys.stdin)["events"] if e["type"]=="notification-suppressed"][0])')" "rate limit: too many to this address in the last hour" "by the rate limit"
 
+# The same autoresponder marking its mail as automatic (RFC 3834): never answered at all.
+for round in $(seq 1 5); do
+	{ printf 'Auto-Submitted: auto-replied\n'; mail_text robot@auto.example "Automatic reply: we got your mail $round" "auto$round@auto.example"; } | maildir_put "6$round.M6.host"
+	pdd --once 2>/dev/null
+done
+is "$(grep -l "^To: .*robot@auto.example" "$T"/state/sent/new/* 2>/dev/null | wc -l)" 0 "an autoresponder that says Auto-Submitted gets no acknowledgement at all"
+like "$(pd list --requester robot@auto.example --json | /usr/bin/python3 -c 'import json,subprocess,sys; t=json.load(sys.stdin)[0]["id"]; print(t)' | xargs -I{} postdesk -c "$CONF" show {})" "the mail was sent automatically" "the suppression names the reason"
+
 # A template that cannot render fails that notification, never the ticket.
 mkdir -p "$T/tpl/en"
 printf 'Subject: {{ticket.subject}}\n\n{{no.such.variable}}\n' > "$T/tpl/en/ticket-created.txt"
