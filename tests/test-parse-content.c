@@ -555,17 +555,23 @@ test_flags_ours(void)
 
 	pd_parse_options_init(&opts);
 	opts.our_domains = domains;
-	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <t1042.5@desk.example.com>\n\nx"), PD_CAUSE_NONE);
+	/* Our notifications' Message-ID form, in our domain or a subdomain. */
+	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <pd.1042.5.0.abcdefghijkl@desk.example.com>\n\nx"), PD_CAUSE_NONE);
 	g_assert_cmphex(msg->flags, ==, PD_MSG_OURS);
 	pd_message_free(&msg);
-	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <t1@mx.DESK.example.com>\n\nx"), PD_CAUSE_NONE);
+	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <pd.1.1.0.x@mx.DESK.example.com>\n\nx"), PD_CAUSE_NONE);
 	g_assert_cmphex(msg->flags, ==, PD_MSG_OURS);
 	pd_message_free(&msg);
-	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <t1@notdesk.example.com>\n\nx"), PD_CAUSE_NONE);
+	msg = parse_opts(&opts, LIT("From: a@example.org\nMessage-ID: <pd.1.1.0.x@notdesk.example.com>\n\nx"), PD_CAUSE_NONE);
 	g_assert_cmphex(msg->flags, ==, 0);
 	pd_message_free(&msg);
+	/* A colleague writing from our own domain is a person, not a loop. */
+	msg = parse_opts(&opts, LIT("From: bob@desk.example.com\nMessage-ID: <CAH123@desk.example.com>\n\nx"), PD_CAUSE_NONE);
+	g_assert_cmphex(msg->flags, ==, 0);
+	pd_message_free(&msg);
+	/* Inbound X-Postdesk-* fields prove nothing: anyone can write them. */
 	msg = parse_ok("From: a@example.org\nX-Postdesk-Ticket: 1042\n\nx");
-	g_assert_cmphex(msg->flags, ==, PD_MSG_OURS);
+	g_assert_cmphex(msg->flags, ==, 0);
 	pd_message_free(&msg);
 }
 

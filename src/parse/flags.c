@@ -255,24 +255,20 @@ is_our_domain(const char *domain, const char *const *ours)
 	return FALSE;
 }
 
-/* The ticket system's mail carries X-Postdesk-* fields and Message-IDs in
- * our domains; one of them coming back in is a loop, not a customer. */
+/* Our notifications have Message-IDs "pd.<ticket>.<event>.<n>.<mac>@<our
+ * domain>"; one of them coming back in is a loop, not a customer. (The
+ * pipeline also checks the MAC.) Any other Message-ID in our domain is a
+ * person at our own organisation, who deserves an answer; and inbound
+ * X-Postdesk-* fields prove nothing: anyone can write them. */
 static guint32
 ours_flags(pd_parse_ctx *ctx, GMimeObject *obj)
 {
-	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
-	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
 	const char *mid = ctx->msg->message_id;
 	const char *at = mid != NULL ? strrchr(mid, '@') : NULL;
 
-	if (at != NULL && is_our_domain(at + 1, ctx->opts->our_domains))
+	(void)obj;
+	if (at != NULL && g_str_has_prefix(mid, "pd.") && is_our_domain(at + 1, ctx->opts->our_domains))
 		return PD_MSG_OURS;
-	for (int i = 0; i < n; i++) {
-		const char *name = g_mime_header_get_name(g_mime_header_list_get_header_at(list, i));
-
-		if (g_ascii_strncasecmp(name, "X-Postdesk-", 11) == 0)
-			return PD_MSG_OURS;
-	}
 	return 0;
 }
 
