@@ -42,6 +42,7 @@ int pd_cli_show(pd_cli *cli);
 int pd_cli_quarantine(pd_cli *cli);
 int pd_cli_outbox(pd_cli *cli);
 int pd_cli_explain(pd_cli *cli);
+int pd_cli_rules(pd_cli *cli);
 int pd_cli_parse_cmd(pd_cli *cli);
 
 #endif

@@ -30,6 +30,7 @@ copy_job(const pd_job *j)
 	c->data = j->data != NULL ? g_bytes_ref(j->data) : NULL;
 	c->last_reply = g_strdup(j->last_reply);
 	c->rcpt_state = j->rcpt_state != NULL ? g_variant_ref(j->rcpt_state) : NULL;
+	c->spec = j->spec != NULL ? g_variant_ref(j->spec) : NULL;
 	return c;
 }
 

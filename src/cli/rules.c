@@ -8,7 +8,6 @@
 #include <string.h>
 
 /* Declared here until cli.h lists it with the other commands. */
-int pd_cli_rules(pd_cli *cli);
 
 /* ---- where the rules are ---- */
 
@@ -147,7 +146,7 @@ typedef struct {
 	const pd_ruleset *rs;
 	gboolean explain, json;
 	const char *source;
-	guint64 max_size;
+	pd_parse_options parse;   /* as the daemon parses: the configured limits and charsets */
 	JsonArray *out;
 	GHashTable *queues;   /* queue -> count, for the summary */
 	guint dropped, quarantined, unrouted, failed;
@@ -209,7 +208,6 @@ test_one(test_ctx *t, const char *path)
 	char *raw = NULL, *name = g_path_get_basename(path), *reason = NULL;
 	gsize len = 0;
 	GError *e = NULL;
-	pd_parse_limits limits = { t->max_size };
 	pd_cause cause = PD_CAUSE_NONE;
 
 	if (!g_file_get_contents(path, &raw, &len, &e)) {
@@ -219,7 +217,7 @@ test_one(test_ctx *t, const char *path)
 		g_free(name);
 		return;
 	}
-	pd_message *msg = pd_message_parse(raw, len, &limits, &cause, &reason);
+	pd_message *msg = pd_message_parse(raw, len, &t->parse, &cause, &reason);
 	if (cause != PD_CAUSE_NONE) {
 		/* The parser quarantines it before any rule sees it. */
 		if (t->json)
@@ -321,10 +319,16 @@ rules_test(pd_cli *cli)
 		rc = PD_CLI_FAIL;
 	else {
 		pd_ruleset *rs = load_rules(dir, NULL, stderr);
-		test_ctx t = { rs, explain, json, source, 0 };
-		t.max_size = cfg != NULL ? (guint64)pd_config_int(cfg, "limits", "max_message_size") : 0;
+		test_ctx t = { rs, explain, json, source };
+		char **fallback = NULL, **domains = NULL;
+		if (cfg != NULL)
+			pd_app_parse_options(cfg, &t.parse, &fallback, &domains);
+		else
+			pd_parse_options_init(&t.parse);
 		rc = rs != NULL ? run_tests(&t, cli->argv[1]) : PD_CLI_FAIL;
 		pd_ruleset_free(&rs);
+		g_strfreev(fallback);
+		g_strfreev(domains);
 	}
 	pd_rules_thread_cleanup();
 	pd_config_free(&cfg);

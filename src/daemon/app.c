@@ -183,6 +183,29 @@ closed_policies(const pd_config *cfg)
 	return h;
 }
 
+/* The routing rules; a set with an error is refused as a whole. */
+gboolean
+pd_app_load_rules(pd_app *app, GError **error)
+{
+	char *dir = pd_config_path_value(app->cfg, "rules", "dir");
+	pd_ruleset *rs = NULL;
+	gboolean ok = TRUE;
+	if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+		rs = pd_ruleset_load(dir, NULL, warnings, error);
+		for (guint i = 0; i < warnings->len; i++)
+			g_warning("%s", (char *)warnings->pdata[i]);
+		g_ptr_array_unref(warnings);
+		ok = rs != NULL;
+	}
+	if (ok)
+		pd_ingest_set_rules(app->ingest, rs);
+	if (rs != NULL)
+		pd_ruleset_unref(rs);
+	g_free(dir);
+	return ok;
+}
+
 /* Threading and the lifecycle: the agents file, reply-token addresses, policies. */
 static gboolean
 open_conversation(pd_app *app, GError **error)
@@ -285,7 +308,7 @@ pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GError **er
 	app->notify = open_notify(cfg, error);
 	app->notifier = app->notify != NULL ? open_notifier(cfg, app->store, app->notify, error) : NULL;
 	pd_ingest_set_notify(app->ingest, app->notify);
-	return app->notifier != NULL && open_conversation(app, error);
+	return app->notifier != NULL && open_conversation(app, error) && pd_app_load_rules(app, error);
 }
 
 void

@@ -43,6 +43,11 @@ gboolean pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GE
 /* Close all but the store (which the app only borrowed). */
 void pd_app_close_keep_store(pd_app *app);
 
+/* Load the rules directory (rules.dir) into the pipeline; with an error the
+ * whole set is refused and the set in force stays. A missing directory
+ * means no rules. */
+gboolean pd_app_load_rules(pd_app *app, GError **error);
+
 /* Deliver the notifications that are due; logs and returns FALSE on store trouble. */
 gboolean pd_app_run_notifier(pd_app *app);
 

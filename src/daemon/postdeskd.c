@@ -232,6 +232,7 @@ run_once(pd_daemon *d)
 	once_daemon = d;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	pd_result res = PD_OK;
 	for (guint i = 0; i < d->set->sources->len; i++) {
 		pd_source *s = d->set->sources->pdata[i];
@@ -406,16 +407,20 @@ reload(pd_daemon *d)
 
 /* ---- the daemon ---- */
 
+static void
+daemon_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 static int
 run_daemon(pd_daemon *d)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* Blocked before any thread starts, so only sigwait below sees them. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	daemon_signals(&set);
 	d->last_checkpoint = g_get_monotonic_time();
 	start_threads(d);
 	g_info("started (pid %d) with %u source(s)", (int)getpid(), d->set->sources->len);
@@ -466,6 +471,12 @@ static int
 run(pd_daemon *d, pd_config *cfg, gboolean once)
 {
 	GError *e = NULL;
+	sigset_t set;
+	daemon_signals(&set);
+	/* Blocked before any thread can start, so that only the main thread's
+	 * sigwait sees them; --once handles them as they come. */
+	if (!once)
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
 	int lock = take_lock(cfg, &e);
 	int rc = PD_EX_TEMPFAIL;
 	if (lock < 0)
@@ -473,7 +484,7 @@ run(pd_daemon *d, pd_config *cfg, gboolean once)
 	else if (daemon_open(d, cfg, &e))
 		rc = once ? run_once(d) : run_daemon(d);
 	if (e != NULL) {
-		g_critical("%s", e->message);
+		g_warning("%s; nothing was read, try again once this is fixed", e->message);
 		g_error_free(e);
 	}
 	set_free(d->set);

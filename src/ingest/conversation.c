@@ -81,6 +81,72 @@ link_back(pd_txn *txn, guint64 named, guint64 new_id, const char *actor, const c
 	return ok;
 }
 
+/* What the routing rules decided for a new ticket. */
+static void
+apply_decision(pd_ticket *t, const pd_decision *r)
+{
+	if (r == NULL)
+		return;
+	if (r->queue != NULL) {
+		g_free(t->queue);
+		t->queue = g_strdup(r->queue);
+	}
+	if (r->priority != NULL) {
+		g_free(t->priority);
+		t->priority = g_strdup(r->priority);
+	}
+	if (r->status != NULL) {
+		g_free(t->status);
+		t->status = g_strdup(r->status);
+	}
+	if (r->assignee != NULL) {
+		g_free(t->assignee);
+		t->assignee = g_strdup(r->assignee);
+	}
+	for (guint i = 0; i < r->tags->len; i++)
+		pd_strv_add(&t->tags, r->tags->pdata[i]);
+	if (r->fields->len == 0 && r->sla == NULL)
+		return;
+	/* Fields and the SLA go into the record's open part. */
+	GVariantDict d;
+	g_variant_dict_init(&d, t->extra);
+	GVariantBuilder fields;
+	g_variant_builder_init(&fields, G_VARIANT_TYPE("a{ss}"));
+	for (guint i = 0; i + 1 < r->fields->len; i += 2)
+		g_variant_builder_add(&fields, "{ss}", r->fields->pdata[i], r->fields->pdata[i + 1]);
+	g_variant_dict_insert_value(&d, "fields", g_variant_builder_end(&fields));
+	if (r->sla != NULL)
+		g_variant_dict_insert(&d, "sla", "s", r->sla);
+	if (t->extra != NULL)
+		g_variant_unref(t->extra);
+	t->extra = g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+/* The rules that held, for the created event. */
+static GVariant *
+with_rules(GVariant *data, const pd_decision *r)
+{
+	if (r == NULL || r->matched->len == 0)
+		return data;
+	GVariantDict d;
+	g_variant_dict_init(&d, data);
+	GVariantBuilder names;
+	g_variant_builder_init(&names, G_VARIANT_TYPE_STRING_ARRAY);
+	for (guint i = 0; i < r->matched->len; i++)
+		g_variant_builder_add(&names, "s", ((pd_rules_trace *)r->matched->pdata[i])->rule);
+	g_variant_dict_insert_value(&d, "rules", g_variant_builder_end(&names));
+	g_variant_unref(g_variant_ref_sink(data));
+	return g_variant_dict_end(&d);
+}
+
+static const char *
+ack_template(const pd_decision *r)
+{
+	if (r == NULL || r->reply == PD_RULES_REPLY_DEFAULT)
+		return NULL;
+	return r->reply == PD_RULES_REPLY_NONE ? "" : r->reply_template;
+}
+
 static gboolean
 open_ticket(pd_txn *txn, const pd_conversation *conv, pd_conv_mail *m, const pd_thread_decision *d,
             guint64 linked_to, GError **error)
@@ -95,14 +161,17 @@ open_ticket(pd_txn *txn, const pd_conversation *conv, pd_conv_mail *m, const pd_
 	t->source = g_strdup(m->source);
 	t->created = t->updated = pd_now_usec();
 	add_watchers(conv, t, m->msg);
+	apply_decision(t, m->decision);
 	if (linked_to != 0) {
 		pd_ticket_link(t, linked_to);
 		if (d != NULL && d->kind == PD_THREAD_LINKED)
 			pd_strv_add(&t->tags, "possible-hijack");
 	}
 	gboolean ok = pd_ticket_new_id(txn, t, error) &&
-	              pd_event_append(txn, t, "created", t->requester, event_data(m->data, d, NULL), &m->seq, error) &&
-	              (conv->notify == NULL || pd_notify_ticket_created(conv->notify, txn, t, m->seq, m->msg, error)) &&
+	              pd_event_append(txn, t, "created", t->requester, with_rules(event_data(m->data, d, NULL), m->decision),
+	                              &m->seq, error) &&
+	              (conv->notify == NULL ||
+	               pd_notify_ticket_created_with(conv->notify, txn, t, m->seq, m->msg, ack_template(m->decision), error)) &&
 	              pd_ticket_put(txn, t, error) &&
 	              (linked_to == 0 || link_back(txn, linked_to, t->id, t->requester, d != NULL && d->reason != NULL ? d->reason : "", error));
 	m->ticket = t->id;

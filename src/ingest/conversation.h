@@ -7,6 +7,7 @@
 #include "parse/parse.h"
 #include "notify/notify.h"
 #include "thread/thread.h"
+#include "rules/rules.h"
 
 typedef struct {
 	pd_notify *notify;                  /* may be NULL: no notifications */
@@ -24,6 +25,7 @@ typedef struct {
 	const char *queue;       /* for a new ticket */
 	const char *source;
 	const char *raw_path;    /* the spooled raw mail (for Authentication-Results), or NULL */
+	const pd_decision *decision;  /* the routing rules' decision, or NULL */
 	/* out */
 	guint64 ticket;
 	guint32 seq;

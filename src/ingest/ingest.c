@@ -12,6 +12,8 @@ struct pd_ingest {
 	pd_store *store;
 	pd_notify *notify;
 	const pd_conversation *conv;
+	GMutex rules_lock;          /* guards the pointer: a reload swaps it */
+	pd_ruleset *rules;          /* a reference, or NULL: no routing rules */
 	pd_ingest_options opts;
 	char *default_queue;
 	char **fallback_charsets;   /* owned copies of the parse options' lists */
@@ -27,6 +29,8 @@ typedef struct {
 	char *reason;
 	char *keys[3];            /* dedupe keys, NULL-terminated */
 	const char *drop_reason;  /* set when the mail is to be dropped */
+	pd_decision *decision;    /* what the routing rules said, or NULL */
+	char *rule_reason;        /* the drop reason a rule gave (owned) */
 	char *what;               /* what became of it, for the summary */
 	guint64 release_of;       /* quarantine entry being released, or 0 */
 } work;
@@ -52,6 +56,7 @@ pd_ingest_new(pd_store *store, const pd_ingest_options *opts)
 	ing->opts.parse.fallback_charsets = (const char *const *)ing->fallback_charsets;
 	ing->opts.parse.our_domains = (const char *const *)ing->our_domains;
 	ing->opts.parse.sink = NULL;
+	g_mutex_init(&ing->rules_lock);
 	return ing;
 }
 
@@ -68,11 +73,72 @@ pd_ingest_set_conversation(pd_ingest *ing, const pd_conversation *conv)
 }
 
 void
+pd_ingest_set_rules(pd_ingest *ing, pd_ruleset *rules)
+{
+	pd_ruleset *old;
+	g_mutex_lock(&ing->rules_lock);
+	old = ing->rules;
+	ing->rules = rules != NULL ? pd_ruleset_ref(rules) : NULL;
+	g_mutex_unlock(&ing->rules_lock);
+	if (old != NULL)
+		pd_ruleset_unref(old);
+}
+
+static pd_ruleset *
+current_rules(pd_ingest *ing)
+{
+	g_mutex_lock(&ing->rules_lock);
+	pd_ruleset *rs = ing->rules != NULL ? pd_ruleset_ref(ing->rules) : NULL;
+	g_mutex_unlock(&ing->rules_lock);
+	return rs;
+}
+
+/* Route one parsed mail: a pure function of the mail and the rule set, so
+ * it runs in the preparing thread, outside any transaction. */
+static void
+route(const pd_ruleset *rs, pd_spool_batch *batch, work *w)
+{
+	if (rs == NULL || w->spool_idx < 0 || w->msg == NULL || w->cause != PD_CAUSE_NONE)
+		return;
+	pd_rules_input *in = pd_rules_input_from_message(w->msg, w->item->source);
+	GMappedFile *map = g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, NULL);
+	if (map != NULL) {
+		gsize len = g_mapped_file_get_length(map);
+		pd_rules_input_add_raw_headers(in, g_mapped_file_get_contents(map), MIN(len, 256 * 1024));
+		g_mapped_file_unref(map);
+	}
+	w->decision = pd_ruleset_apply(rs, in, FALSE);
+	pd_rules_input_free(&in);
+	for (guint i = 0; i < w->decision->warnings->len; i++)
+		g_warning("rules: %s", (char *)w->decision->warnings->pdata[i]);
+	const char *by = w->decision->stopped_by != NULL ? w->decision->stopped_by : "?";
+	if (w->decision->fate == PD_RULES_FATE_QUARANTINE) {
+		w->cause = PD_CAUSE_RULE;
+		g_free(w->reason);
+		w->reason = g_strdup_printf("rule \"%s\": %s", by, w->decision->quarantine_reason);
+	} else if (w->decision->fate == PD_RULES_FATE_DROP)
+		w->rule_reason = g_strdup_printf("rule \"%s\" said drop", by);
+}
+
+static void
+route_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n)
+{
+	pd_ruleset *rs = current_rules(ing);
+	for (guint i = 0; rs != NULL && i < n; i++)
+		route(rs, batch, &works[i]);
+	if (rs != NULL)
+		pd_ruleset_unref(rs);
+}
+
+void
 pd_ingest_free(pd_ingest **ingest)
 {
 	if (*ingest == NULL)
 		return;
 	g_free((*ingest)->default_queue);
+	if ((*ingest)->rules != NULL)
+		pd_ruleset_unref((*ingest)->rules);
+	g_mutex_clear(&(*ingest)->rules_lock);
 	g_strfreev((*ingest)->fallback_charsets);
 	g_strfreev((*ingest)->our_domains);
 	g_clear_pointer(ingest, g_free);
@@ -90,6 +156,8 @@ work_clear(work *w)
 	pd_message_free(&w->msg);
 	g_free(w->reason);
 	g_free(w->what);
+	pd_decision_free(&w->decision);
+	g_free(w->rule_reason);
 	for (int i = 0; i < 2; i++)
 		g_free(w->keys[i]);
 }
@@ -288,7 +356,7 @@ take_mail(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 {
 	pd_conversation plain = { .notify = c->ing->notify };
 	const pd_conversation *conv = c->ing->conv != NULL ? c->ing->conv : &plain;
-	pd_conv_mail m = { .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
+	pd_conv_mail m = { .decision = w->decision, .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
 	                   .queue = w->item->queue != NULL ? w->item->queue : c->ing->default_queue,
 	                   .source = w->item->source,
 	                   .raw_path = pd_spool_item_path(c->batch, w->spool_idx) };
@@ -377,7 +445,7 @@ commit_one(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 		return TRUE;
 	if (w->cause != PD_CAUSE_NONE)
 		return quarantine(txn, c, w, error);
-	if ((w->drop_reason = drop_reason(c->ing, w)) != NULL)
+	if ((w->drop_reason = w->rule_reason != NULL ? w->rule_reason : drop_reason(c->ing, w)) != NULL)
 		return drop(txn, w, error);
 	return take_mail(txn, c, w, error);
 }
@@ -487,7 +555,10 @@ static pd_result
 run_works(pd_ingest *ing, work *works, guint n, const pd_parse_options *popts, GError **error)
 {
 	pd_spool_batch *batch = pd_spool_batch_new(pd_store_spool(ing->store));
-	pd_result res = prepare_works(batch, works, n, popts, error) ? commit_works(ing, batch, works, n, error)
+	gboolean prepared = prepare_works(batch, works, n, popts, error);
+	if (prepared)
+		route_works(ing, batch, works, n);
+	pd_result res = prepared ? commit_works(ing, batch, works, n, error)
 	                                                             : PD_DEFER;
 	pd_spool_batch_free(&batch);
 	return res;
@@ -530,7 +601,9 @@ pd_ingest_prepare(pd_ingest *ing, pd_ingest_item *items, guint n, GError **error
 	b->n = n;
 	b->works = works_for(items, n);
 	b->spool = pd_spool_batch_new(pd_store_spool(ing->store));
-	if (!prepare_works(b->spool, b->works, n, &ing->opts.parse, error))
+	if (prepare_works(b->spool, b->works, n, &ing->opts.parse, error))
+		route_works(ing, b->spool, b->works, n);
+	else
 		pd_ingest_batch_free(&b);
 	return b;
 }

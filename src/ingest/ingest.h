@@ -8,6 +8,7 @@
 #include "parse/parse.h"
 #include "notify/notify.h"
 #include "conversation.h"
+#include "rules/rules.h"
 
 typedef struct {
 	pd_parse_options parse;    /* copied, with its lists, by pd_ingest_new; no sink (the
@@ -50,6 +51,9 @@ typedef struct pd_ingest pd_ingest;
 pd_ingest *pd_ingest_new(pd_store *store, const pd_ingest_options *opts);
 /* Notifications for what the pipeline does (borrowed; NULL: none). */
 void pd_ingest_set_notify(pd_ingest *ingest, pd_notify *notify);
+/* The routing rules (a reference is taken; NULL: none). Safe to call while
+ * other threads ingest: batches started before keep the set they began with. */
+void pd_ingest_set_rules(pd_ingest *ingest, pd_ruleset *rules);
 /* Threading and the ticket lifecycle (borrowed; NULL: every mail opens a ticket). */
 void pd_ingest_set_conversation(pd_ingest *ingest, const pd_conversation *conv);
 void pd_ingest_free(pd_ingest **ingest);

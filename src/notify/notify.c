@@ -219,8 +219,10 @@ static GPtrArray *
 references(const pd_message *msg)
 {
 	GPtrArray *refs = g_ptr_array_new();
-	if (msg == NULL)
+	if (msg == NULL) {
+		g_ptr_array_add(refs, NULL);  /* always NULL-terminated, even when empty */
 		return refs;
+	}
 	/* The last few are enough to thread; a long chain only grows headers. */
 	guint start = msg->references->len > 9 ? msg->references->len - 9 : 0;
 	for (guint i = start; i < msg->references->len; i++)
@@ -410,9 +412,18 @@ gboolean
 pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_message *msg,
                          GError **error)
 {
+	return pd_notify_ticket_created_with(n, txn, t, seq, msg, NULL, error);
+}
+
+gboolean
+pd_notify_ticket_created_with(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, const pd_message *msg,
+                              const char *ack, GError **error)
+{
 	guint idx = 0;
-	gboolean ok = pd_notify_one(n, txn, t, seq, "ticket-created", t->requester, t->requester_name, TRUE, msg,
-	                            NULL, &idx, error);
+	gboolean ok = TRUE;
+	if (ack == NULL || *ack != '\0')
+		ok = pd_notify_one(n, txn, t, seq, ack != NULL ? ack : "ticket-created", t->requester, t->requester_name,
+		                   TRUE, msg, NULL, &idx, error);
 	const char **agents = pd_notify_queue_agents(n, t->queue);
 	for (int i = 0; ok && agents[i] != NULL; i++)
 		ok = pd_notify_one(n, txn, t, seq, "agent-new-ticket", agents[i], NULL, FALSE, msg, NULL, &idx, error);

@@ -48,6 +48,10 @@ gboolean pd_notify_blocked_address(const pd_notify *n, const char *address, cons
  * The jobs hold what to render, captured now; the notifier renders them. */
 gboolean pd_notify_ticket_created(pd_notify *n, pd_txn *txn, pd_ticket *ticket, guint32 seq,
                                   const pd_message *msg, GError **error);
+/* The same with the acknowledgement's template chosen by a rule: ack NULL
+ * for the usual "ticket-created", "" for none (noreply). */
+gboolean pd_notify_ticket_created_with(pd_notify *n, pd_txn *txn, pd_ticket *ticket, guint32 seq,
+                                       const pd_message *msg, const char *ack, GError **error);
 
 /* One notification about ticket t caused by event seq: kind is the
  * template, to the recipient; to_requester marks answers to a requester

@@ -1,4 +1,4 @@
-/* imap-fetch.c: IMAP messages fetched in chunks (UID FETCH BODY.PEEK[]) and committed in a pipeline, each acknowledged after its commit. */
+/* imap-fetch.c: IMAP messages fetched in chunks and committed in a pipeline, each chunk acknowledged after its commit. */
 #include "config.h"
 #include "imap-private.h"
 
@@ -175,6 +175,10 @@ fetch_bodies(pd_imap *c, chunk *k, GError **error)
 			g_array_append_val(small, k->uids[i]);
 			continue;
 		}
+		char *size = pd_format_size(k->sizes[i]);
+		g_info("%s: UID %u is %s, over limits.max_message_size: fetching only its first %" G_GUINT64_FORMAT
+		       " bytes, to quarantine it", c->conf->name, k->uids[i], size, limit + 1);
+		g_free(size);
 		struct mailimap_fetch_att *head = mailimap_fetch_att_new_body_peek_section_partial(
 			mailimap_section_new(NULL), 0, (guint32)limit + 1);
 		ok = uid_fetch(c, &k->uids[i], 1, head, take_body, &f, error);

@@ -1,4 +1,4 @@
-/* imap.c: reading an IMAP folder with libetpan: verified TLS, UID fetch into commits, MOVE or \Seen after them, IDLE. */
+/* imap.c: an IMAP folder read with libetpan: verified TLS, UID search, MOVE or \Seen after the commit, IDLE. */
 #include "config.h"
 #include "imap-private.h"
 #include "tls.h"
@@ -75,8 +75,12 @@ connect_tls(pd_imap *c, GError **error)
 	if (!conf->implicit_tls && (r = mailimap_socket_starttls_with_callback(c->imap, pd_tls_setup, conf->host)) != 0) {
 		/* Never carry on in clear: the password would travel with it. */
 		c->broken = TRUE;
-		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "STARTTLS with %s failed (libetpan error %d); "
-		            "not logging in without TLS", conf->host, r);
+		if (r == MAILIMAP_ERROR_STARTTLS)
+			g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "%s does not do STARTTLS; not logging in without TLS",
+			            conf->host);
+		else
+			g_set_error(error, PD_ERROR, PD_ERROR_TEMPORARY, "STARTTLS with %s failed (%s); not logging in without TLS",
+			            conf->host, r == MAILIMAP_ERROR_SSL ? "TLS handshake" : "connection lost");
 		return FALSE;
 	}
 	GError *e = NULL;
@@ -95,6 +99,17 @@ refresh_capabilities(pd_imap *c)
 		mailimap_capability_data_free(cap);
 }
 
+static int
+authenticate_plain(pd_imap *c)
+{
+	const pd_remote_conf *conf = c->conf;
+	return mailimap_authenticate(c->imap, "PLAIN", conf->host, NULL, NULL, conf->user, conf->user, conf->password,
+	                             NULL);
+}
+
+/* AUTHENTICATE PLAIN when asked for or offered, else LOGIN. With auth =
+ * auto a failed PLAIN (the SASL library may lack the mechanism) is
+ * followed by LOGIN, whose answer is the one reported. */
 static gboolean
 login(pd_imap *c, GError **error)
 {
@@ -103,9 +118,11 @@ login(pd_imap *c, GError **error)
 	refresh_capabilities(c);
 	gboolean plain = conf->auth == PD_AUTH_PLAIN ||
 	                 (conf->auth == PD_AUTH_AUTO && mailimap_has_authentication(c->imap, "PLAIN"));
-	int r = plain ? mailimap_authenticate(c->imap, "PLAIN", conf->host, NULL, NULL, conf->user, conf->user,
-	                                      conf->password, NULL)
-	              : mailimap_login(c->imap, conf->user, conf->password);
+	int r = plain ? authenticate_plain(c) : mailimap_login(c->imap, conf->user, conf->password);
+	if (plain && conf->auth == PD_AUTH_AUTO && (r == MAILIMAP_ERROR_LOGIN || r == MAILIMAP_ERROR_SASL)) {
+		plain = FALSE;
+		r = mailimap_login(c->imap, conf->user, conf->password);
+	}
 	if (r != MAILIMAP_NO_ERROR)
 		return pd_imap_fail(c, r, plain ? "AUTHENTICATE PLAIN" : "LOGIN", error);
 	refresh_capabilities(c);
@@ -344,7 +361,10 @@ wait_idle(pd_imap *c, GError **error)
 	r = mailimap_idle_done(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return pd_imap_fail(c, r, "IDLE", error);
-	if (w == PD_WAIT_TIMEOUT && (r = mailimap_noop(c->imap)) != MAILIMAP_NO_ERROR)
+	if (w != PD_WAIT_TIMEOUT)
+		return TRUE;
+	g_debug("%s: heartbeat: NOOP after %" G_GINT64_FORMAT " ms of IDLE", c->conf->name, c->conf->heartbeat_ms);
+	if ((r = mailimap_noop(c->imap)) != MAILIMAP_NO_ERROR)
 		return pd_imap_fail(c, r, "NOOP", error);
 	return TRUE;
 }

@@ -1,4 +1,4 @@
-/* imap.h: an IMAP folder as a mail source: verified TLS, UID bookkeeping, IDLE, acknowledgement only after the commit. */
+/* imap.h: an IMAP folder as a mail source: verified TLS, UID ledger, IDLE, acknowledgement after the commit. */
 #ifndef PD_SOURCE_IMAP_H
 #define PD_SOURCE_IMAP_H
 

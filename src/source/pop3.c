@@ -55,8 +55,12 @@ connect_tls(pd_pop3 *c, GError **error)
 	if (!conf->implicit_tls && (r = mailpop3_socket_starttls_with_callback(c->pop, pd_tls_setup, conf->host)) != 0) {
 		/* Never carry on in clear: the password would travel with it. */
 		c->broken = TRUE;
-		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "STLS with %s failed (libetpan error %d); "
-		            "not logging in without TLS", conf->host, r);
+		if (r == MAILPOP3_ERROR_STLS_NOT_SUPPORTED)
+			g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "%s does not do STLS; not logging in without TLS",
+			            conf->host);
+		else
+			g_set_error(error, PD_ERROR, PD_ERROR_TEMPORARY, "STLS with %s failed (%s); not logging in without TLS",
+			            conf->host, r == MAILPOP3_ERROR_SSL ? "TLS handshake" : "connection lost");
 		return FALSE;
 	}
 	GError *e = NULL;
