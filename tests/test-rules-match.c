@@ -198,6 +198,7 @@ test_raw_headers(void)
 	                  "X-Raw: caf\xe9 latin1\n"
 	                  "X-Folded: one\n  two\n"
 	                  "List-Id: Weekly <weekly.example.net>\n"
+	                  "X-Postdesk-Ticket: 1042\n"
 	                  "\n"
 	                  "X-Body: not a header\n";
 	pd_ruleset *rs = compile_ok("rule \"s\" when header \"subject\" is \"Принтер не works\" then tag decoded\n"
@@ -206,7 +207,8 @@ test_raw_headers(void)
 	                            "rule \"f\" when header \"X-Folded\" is \"one two\" then tag unfolded\n"
 	                            "rule \"rc\" when header \"Received\" is \"from a by b\" then tag received\n"
 	                            "rule \"l\" when header \"List-Id\" contains \"weekly.example.net\" then tag list\n"
-	                            "rule \"b\" when header \"X-Body\" exists then tag body-is-not-headers\n");
+	                            "rule \"b\" when header \"X-Body\" exists then tag body-is-not-headers\n"
+	                            "rule \"p\" when header \"X-Postdesk-Ticket\" exists then tag trusted-a-sender\n");
 	pd_rules_input *in = pd_rules_input_new();
 	pd_rules_input_add_raw_headers(in, raw, strlen(raw));
 	char *got = decide(rs, in, FALSE);

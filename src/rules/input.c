@@ -231,6 +231,10 @@ static void
 add_raw_field(pd_rules_input *in, const char *line, gsize len)
 {
 	const char *colon = memchr(line, ':', len);
+	/* Fields in postdesk's own namespace are removed before anything looks
+	 * at the mail: a sender could write them, so no rule may trust them. */
+	if (g_ascii_strncasecmp(line, "X-Postdesk-", 11) == 0)
+		return;
 	char *raw = g_strndup(colon + 1, MIN(len - (gsize)(colon + 1 - line), MAX_HEADER_VALUE));
 	char *name = g_strndup(line, (gsize)(colon - line));
 	char *text = to_utf8(raw, strlen(raw), NULL);
