@@ -370,6 +370,27 @@ pd_notify_render_job(pd_notify *n, pd_job *j, const char *text, GError **error)
 	return TRUE;
 }
 
+const char *
+pd_notify_pick_language(const pd_notify *n, const char *value)
+{
+	if (value == NULL)
+		return NULL;
+	const char **langs = pd_templates_languages(n->templates);
+	const char *found = NULL;
+	char **items = g_strsplit(value, ",", -1);
+	for (int i = 0; found == NULL && items[i] != NULL; i++) {
+		char *tag = g_ascii_strdown(g_strstrip(items[i]), -1);
+		tag[strcspn(tag, "-_;")] = '\0';   /* "de-AT;q=0.9" -> "de" */
+		for (int l = 0; found == NULL && langs[l] != NULL; l++)
+			if (*tag != '\0' && strcmp(tag, langs[l]) == 0)
+				found = langs[l];
+		g_free(tag);
+	}
+	g_strfreev(items);
+	g_free(langs);
+	return found;
+}
+
 void
 pd_notify_set_agents(pd_notify *n, const pd_agents *agents)
 {

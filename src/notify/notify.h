@@ -65,6 +65,10 @@ gboolean pd_notify_one(pd_notify *n, pd_txn *txn, pd_ticket *t, guint32 seq, con
 /* The agents told of a queue's tickets: the queue's agents in the config
  * and in the agents file (NULL-terminated; free the vector only). */
 const char **pd_notify_queue_agents(const pd_notify *n, const char *queue);
+/* The language of the desk's templates that a Content-Language or
+ * Accept-Language value asks for ("de-AT, en;q=0.8" -> "de" when there are
+ * templates in de), or NULL. Borrowed. */
+const char *pd_notify_pick_language(const pd_notify *n, const char *value);
 void pd_notify_set_agents(pd_notify *n, const pd_agents *agents);
 
 /* Render and compose a queued job that has no message yet (the notifier
