@@ -184,7 +184,7 @@ dovecot_start() {  # dovecot_start DIR
 	# mktemp makes 0700 directories: the unprivileged Dovecot must reach its files.
 	_dp=$_dd
 	while [ "$_dp" != / ] && [ "$_dp" != "${TMPDIR:-/tmp}" ]; do
-		chmod a+x "$_dp" 2>/dev/null
+		chmod a+x "$_dp" 2>/dev/null || true
 		_dp=$(dirname "$_dp")
 	done
 	_dovecot_certs "$_dd/tls" || { echo "dovecot.sh: cannot make certificates; see $_dd/tls/openssl.log" >&2; return 1; }
@@ -214,16 +214,16 @@ dovecot_stop() {  # dovecot_stop DIR
 	# The master leads its own process group (it called setsid); the mail
 	# processes that outlive it (IMAP sessions do) go with the group, as
 	# they would with the service's cgroup under systemd.
-	kill -TERM "$_dpid" 2>/dev/null
+	kill -TERM "$_dpid" 2>/dev/null || true
 	_di=0
 	while kill -0 "$_dpid" 2>/dev/null && [ "$_di" -lt 200 ]; do  # 10 s; it normally takes 2-3 s
 		_di=$((_di + 1))
 		sleep 0.05
 	done
-	kill -TERM -- "-$_dpid" 2>/dev/null
+	kill -TERM -- "-$_dpid" 2>/dev/null || true
 	_di=0
 	while kill -0 -- "-$_dpid" 2>/dev/null; do
-		[ "$_di" -eq 40 ] && kill -KILL -- "-$_dpid" 2>/dev/null
+		[ "$_di" -ne 40 ] || kill -KILL -- "-$_dpid" 2>/dev/null || true
 		_di=$((_di + 1))
 		sleep 0.05
 	done

@@ -167,11 +167,22 @@ note_uidvalidity(pd_imap *c)
 	ctl->uidvalidity = c->uidvalidity;
 }
 
+/* INBOX is INBOX in any case (RFC 3501); other names are compared as written. */
+static gboolean
+same_folder(const char *a, const char *b)
+{
+	return g_ascii_strcasecmp(a, "INBOX") == 0 ? g_ascii_strcasecmp(b, "INBOX") == 0 : strcmp(a, b) == 0;
+}
+
 static gboolean
 open_folder(pd_imap *c, GError **error)
 {
 	if (!connect_tls(c, error) || !login(c, error))
 		return FALSE;
+	if (c->conf->move_to != NULL && same_folder(c->conf->move_to, c->conf->folder)) {
+		g_set_error(error, PD_ERROR, PD_ERROR_CONFIG, "move_to names the folder that is read (%s)", c->conf->folder);
+		return FALSE;
+	}
 	if (c->conf->move_to != NULL && !ensure_folder(c, c->conf->move_to, error))
 		return FALSE;
 	int r = mailimap_select(c->imap, c->conf->folder);
