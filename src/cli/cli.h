@@ -15,6 +15,7 @@ typedef struct {
 	const char *config_path;  /* -c, or NULL */
 	int argc;                 /* the subcommand's own arguments, argv[0] its name */
 	char **argv;
+	gboolean routes_mail;     /* the command ingests mail, so it needs the rules */
 } pd_cli;
 
 /* Load the config and open the store; prints the problem and returns FALSE. */
@@ -43,6 +44,7 @@ int pd_cli_quarantine(pd_cli *cli);
 int pd_cli_outbox(pd_cli *cli);
 int pd_cli_explain(pd_cli *cli);
 int pd_cli_rules(pd_cli *cli);
+int pd_cli_reload(pd_cli *cli);
 int pd_cli_parse_cmd(pd_cli *cli);
 
 #endif

@@ -22,6 +22,7 @@ pd_cli_deliver(pd_cli *cli)
 		return PD_EX_TEMPFAIL;
 	pd_app app = { 0 };
 	int rc = PD_EX_TEMPFAIL;
+	cli->routes_mail = TRUE;
 	pd_parse_init();
 	if (pd_cli_open(cli, &app)) {
 		pd_ingest_item item = { .fd = STDIN_FILENO, .source = source != NULL ? source : "pipe",

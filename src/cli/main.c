@@ -17,6 +17,7 @@ static const struct {
 	{ "explain", pd_cli_explain, "why a mail (by Message-ID) went to the ticket it is on" },
 	{ "quarantine", pd_cli_quarantine, "list, show, release or drop quarantined mail" },
 	{ "outbox", pd_cli_outbox, "list, show or retry notifications" },
+	{ "reload", pd_cli_reload, "check the configuration and rules, then make the running daemon reload them" },
 	{ "rules", pd_cli_rules, "check the routing rules, or route mail through them without storing anything" },
 	{ "parse", pd_cli_parse_cmd, "show what postdesk understands of a mail file (no store needed)" },
 };
@@ -38,6 +39,8 @@ pd_cli_open(const pd_cli *cli, pd_app *app)
 	if (cfg == NULL)
 		return FALSE;
 	pd_log_set_level(pd_config_string(cfg, "log", "level"));
+	/* Looking at tickets must work even while the rules are broken. */
+	app->without_rules = !cli->routes_mail;
 	GError *e = NULL;
 	if (!pd_app_open(app, cfg, &e)) {
 		fprintf(stderr, "postdesk: %s\n", e->message);

@@ -210,8 +210,10 @@ pd_cli_quarantine(pd_cli *cli)
 		return PD_CLI_USAGE;
 	}
 	pd_app app = { 0 };
-	if (strcmp(verb, "release") == 0)
+	if (strcmp(verb, "release") == 0) {
 		pd_parse_init();
+		cli->routes_mail = TRUE;
+	}
 	if (!pd_cli_open(cli, &app))
 		return PD_CLI_FAIL;
 	int rc;

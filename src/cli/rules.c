@@ -46,11 +46,20 @@ rules_dir(const pd_cli *cli, const char *option, pd_config **cfg_r)
 	return dir;
 }
 
+/* The configuration the command loaded, if any (for the known names). */
+static const pd_config *known_config;
+
 static pd_ruleset *
 load_rules(const char *dir, GPtrArray *warnings, FILE *err)
 {
 	GError *e = NULL;
-	pd_ruleset *rs = pd_ruleset_load(dir, NULL, warnings, &e);
+	/* With a configuration, names the desk does not know are warned about. */
+	pd_app_known *known = known_config != NULL ? pd_app_known_new(known_config) : NULL;
+	pd_rules_options ro = { 0 };
+	if (known != NULL)
+		ro.known = known->known;
+	pd_ruleset *rs = pd_ruleset_load(dir, known != NULL ? &ro : NULL, warnings, &e);
+	pd_app_known_free(&known);
 
 	if (rs == NULL) {
 		fprintf(err, "%s\n", e->message);
@@ -76,6 +85,7 @@ rules_check(pd_cli *cli)
 	char *dir = rules_dir(cli, cli->argc == 2 ? cli->argv[1] : NULL, &cfg);
 	if (dir == NULL)
 		return PD_CLI_FAIL;
+	known_config = cfg;
 	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	pd_ruleset *rs = load_rules(dir, warnings, stdout);
 	for (guint i = 0; i < warnings->len; i++)
@@ -318,6 +328,7 @@ rules_test(pd_cli *cli)
 	else if ((dir = rules_dir(cli, dir_opt, &cfg)) == NULL)
 		rc = PD_CLI_FAIL;
 	else {
+		known_config = cfg;
 		pd_ruleset *rs = load_rules(dir, NULL, stderr);
 		test_ctx t = { rs, explain, json, source };
 		char **fallback = NULL, **domains = NULL;

@@ -183,16 +183,91 @@ closed_policies(const pd_config *cfg)
 	return h;
 }
 
+static void
+add_template_names(GPtrArray *out, const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *lang;
+	while (d != NULL && (lang = g_dir_read_name(d)) != NULL) {
+		char *sub = g_build_filename(dir, lang, NULL);
+		GDir *ld = g_dir_open(sub, 0, NULL);
+		const char *f;
+		while (ld != NULL && (f = g_dir_read_name(ld)) != NULL)
+			if (f[0] != '_' && g_str_has_suffix(f, ".txt"))
+				g_ptr_array_add(out, g_strndup(f, strlen(f) - 4));
+		if (ld != NULL)
+			g_dir_close(ld);
+		g_free(sub);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+}
+
+pd_app_known *
+pd_app_known_new(const pd_config *cfg)
+{
+	pd_app_known *k = g_new0(pd_app_known, 1);
+	char **queues = pd_config_groups(cfg, "queue");
+	if (queues[0] != NULL) {
+		k->queues = g_ptr_array_new_with_free_func(g_free);
+		for (int i = 0; queues[i] != NULL; i++)
+			g_ptr_array_add(k->queues, g_strdup(queues[i]));
+		g_ptr_array_add(k->queues, g_strdup(pd_config_string(cfg, "ingest", "default_queue")));
+		g_ptr_array_add(k->queues, NULL);
+	}
+	g_strfreev(queues);
+	char *path = pd_config_path_value(cfg, "tickets", "agents");
+	pd_agents *agents = path != NULL ? pd_agents_load(path, NULL) : NULL;
+	if (agents != NULL) {
+		k->agents = g_ptr_array_new_with_free_func(g_free);
+		const char **all = pd_agents_for_queue(agents, "*");
+		for (int i = 0; all[i] != NULL; i++)
+			g_ptr_array_add(k->agents, g_strdup(all[i]));
+		g_free(all);
+		g_ptr_array_add(k->agents, NULL);
+		pd_agents_free(&agents);
+	}
+	g_free(path);
+	char *tdir = pd_config_path_value(cfg, "notify", "templates");
+	k->templates = g_ptr_array_new_with_free_func(g_free);
+	add_template_names(k->templates, tdir);
+	g_ptr_array_add(k->templates, NULL);
+	g_free(tdir);
+	k->known.queues = k->queues != NULL ? (const char *const *)k->queues->pdata : NULL;
+	k->known.agents = k->agents != NULL ? (const char *const *)k->agents->pdata : NULL;
+	k->known.templates = k->templates->len > 1 ? (const char *const *)k->templates->pdata : NULL;
+	return k;
+}
+
+void
+pd_app_known_free(pd_app_known **kp)
+{
+	pd_app_known *k = *kp;
+	if (k == NULL)
+		return;
+	if (k->queues != NULL)
+		g_ptr_array_unref(k->queues);
+	if (k->agents != NULL)
+		g_ptr_array_unref(k->agents);
+	g_ptr_array_unref(k->templates);
+	g_clear_pointer(kp, g_free);
+}
+
 /* The routing rules; a set with an error is refused as a whole. */
 gboolean
 pd_app_load_rules(pd_app *app, GError **error)
 {
+	if (app->without_rules)
+		return TRUE;
 	char *dir = pd_config_path_value(app->cfg, "rules", "dir");
 	pd_ruleset *rs = NULL;
 	gboolean ok = TRUE;
 	if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-		rs = pd_ruleset_load(dir, NULL, warnings, error);
+		pd_app_known *known = pd_app_known_new(app->cfg);
+		pd_rules_options ro = { .known = known->known };
+		rs = pd_ruleset_load(dir, &ro, warnings, error);
+		pd_app_known_free(&known);
 		for (guint i = 0; i < warnings->len; i++)
 			g_warning("%s", (char *)warnings->pdata[i]);
 		g_ptr_array_unref(warnings);

@@ -8,6 +8,7 @@
 #include "source/maildir.h"
 #include "notify/notify.h"
 #include "notify/notifier.h"
+#include "rules/rules.h"
 
 typedef struct {
 	pd_config *cfg;
@@ -20,6 +21,7 @@ typedef struct {
 	char **trusted_ids;         /* authserv-ids whose Authentication-Results we believe */
 	pd_thread_ctx thread;
 	pd_conversation conv;
+	gboolean without_rules;     /* set before opening: for tools that never route mail */
 } pd_app;
 
 /* Load the config (path NULL: the default one) and report each problem on
@@ -42,6 +44,16 @@ void pd_app_close(pd_app *app);
 gboolean pd_app_open_with_store(pd_app *app, pd_config *cfg, pd_store *store, GError **error);
 /* Close all but the store (which the app only borrowed). */
 void pd_app_close_keep_store(pd_app *app);
+
+/* What the desk knows, for the rule compiler's warnings about unknown
+ * names: declared queues (only when there are [queue NAME] sections), the
+ * agents file's addresses and names, and the template names on disk. */
+typedef struct {
+	pd_rules_known known;
+	GPtrArray *queues, *agents, *templates;   /* owned strings, NULL-terminated */
+} pd_app_known;
+pd_app_known *pd_app_known_new(const pd_config *cfg);
+void pd_app_known_free(pd_app_known **k);
 
 /* Load the rules directory (rules.dir) into the pipeline; with an error the
  * whole set is refused and the set in force stays. A missing directory
