@@ -523,11 +523,16 @@ main(int argc, char **argv)
 		g_free(doc);
 		return 0;
 	}
-	if (check)
-		return check_config(d.config_path);
+	if (check) {
+		int rc = check_config(d.config_path);
+		g_free(d.config_path);
+		return rc;
+	}
 	pd_config *cfg = pd_app_load_config(d.config_path);
-	if (cfg == NULL)
+	if (cfg == NULL) {
+		g_free(d.config_path);
 		return PD_EX_TEMPFAIL;
+	}
 	init_log(cfg);
 	/* A server that closes the connection must not kill the process on the next write. */
 	signal(SIGPIPE, SIG_IGN);
