@@ -81,24 +81,6 @@ link_back(pd_txn *txn, guint64 named, guint64 new_id, const char *actor, const c
 	return ok;
 }
 
-/* The requester's language: what their mail says it is written in (or
- * what they accept), when the desk has templates in it. */
-static const char *
-requester_language(const pd_conversation *conv, const pd_conv_mail *m)
-{
-	if (conv->notify == NULL || m->raw_path == NULL)
-		return NULL;
-	static const char *const fields[] = { "Content-Language", "Accept-Language" };
-	const char *lang = NULL;
-	for (guint i = 0; lang == NULL && i < G_N_ELEMENTS(fields); i++) {
-		char **v = pd_raw_header_values_file(m->raw_path, fields[i], 64 * 1024);
-		if (v[0] != NULL)
-			lang = pd_notify_pick_language(conv->notify, v[0]);
-		g_strfreev(v);
-	}
-	return lang;
-}
-
 /* What the routing rules decided for a new ticket. */
 static void
 apply_decision(pd_ticket *t, const pd_decision *r)
@@ -180,7 +162,7 @@ open_ticket(pd_txn *txn, const pd_conversation *conv, pd_conv_mail *m, const pd_
 	t->created = t->updated = pd_now_usec();
 	add_watchers(conv, t, m->msg);
 	apply_decision(t, m->decision);
-	t->language = g_strdup(requester_language(conv, m));
+	t->language = g_strdup(m->language);
 	if (linked_to != 0) {
 		pd_ticket_link(t, linked_to);
 		if (d != NULL && d->kind == PD_THREAD_LINKED)

@@ -26,6 +26,7 @@ typedef struct {
 	const char *source;
 	const char *raw_path;    /* the spooled raw mail (for Authentication-Results), or NULL */
 	const pd_decision *decision;  /* the routing rules' decision, or NULL */
+	const char *language;    /* the requester's language, found before the transaction, or NULL */
 	/* out */
 	guint64 ticket;
 	guint32 seq;

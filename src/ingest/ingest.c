@@ -2,6 +2,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "fsutil.h"
+#include "command/rawhdr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@ typedef struct {
 	char *keys[3];            /* dedupe keys, NULL-terminated */
 	const char *drop_reason;  /* set when the mail is to be dropped */
 	pd_decision *decision;    /* what the routing rules said, or NULL */
+	const char *language;     /* the requester's language (borrowed from the templates), or NULL */
 	char *rule_reason;        /* the drop reason a rule gave (owned) */
 	char *what;               /* what became of it, for the summary */
 	guint64 release_of;       /* quarantine entry being released, or 0 */
@@ -96,17 +98,11 @@ current_rules(pd_ingest *ing)
 /* Route one parsed mail: a pure function of the mail and the rule set, so
  * it runs in the preparing thread, outside any transaction. */
 static void
-route(const pd_ruleset *rs, pd_spool_batch *batch, work *w)
+route(const pd_ruleset *rs, work *w, const char *raw, gsize len)
 {
-	if (rs == NULL || w->spool_idx < 0 || w->msg == NULL || w->cause != PD_CAUSE_NONE)
-		return;
 	pd_rules_input *in = pd_rules_input_from_message(w->msg, w->item->source);
-	GMappedFile *map = g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, NULL);
-	if (map != NULL) {
-		gsize len = g_mapped_file_get_length(map);
-		pd_rules_input_add_raw_headers(in, g_mapped_file_get_contents(map), MIN(len, 256 * 1024));
-		g_mapped_file_unref(map);
-	}
+	if (raw != NULL)
+		pd_rules_input_add_raw_headers(in, raw, len);
 	w->decision = pd_ruleset_apply(rs, in, FALSE);
 	pd_rules_input_free(&in);
 	for (guint i = 0; i < w->decision->warnings->len; i++)
@@ -120,12 +116,43 @@ route(const pd_ruleset *rs, pd_spool_batch *batch, work *w)
 		w->rule_reason = g_strdup_printf("rule \"%s\" said drop", by);
 }
 
+/* The requester's language: what the mail says it is written in (or what
+ * they accept), when the desk has templates in it. */
+static const char *
+mail_language(const pd_notify *notify, const char *raw, gsize len)
+{
+	static const char *const fields[] = { "Content-Language", "Accept-Language" };
+	const char *lang = NULL;
+	for (guint i = 0; notify != NULL && lang == NULL && i < G_N_ELEMENTS(fields); i++) {
+		char **v = pd_raw_header_values(raw, len, fields[i], len);
+		if (v[0] != NULL)
+			lang = pd_notify_pick_language(notify, v[0]);
+		g_strfreev(v);
+	}
+	return lang;
+}
+
+/* What can be decided before the transaction, for each mail of a batch:
+ * its route and its requester's language (the raw header block is mapped
+ * once for both). Runs in the preparing thread. */
 static void
 route_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n)
 {
 	pd_ruleset *rs = current_rules(ing);
-	for (guint i = 0; rs != NULL && i < n; i++)
-		route(rs, batch, &works[i]);
+	for (guint i = 0; i < n; i++) {
+		work *w = &works[i];
+		if (w->spool_idx < 0 || w->msg == NULL || w->cause != PD_CAUSE_NONE)
+			continue;
+		GMappedFile *map = g_mapped_file_new(pd_spool_item_path(batch, w->spool_idx), FALSE, NULL);
+		const char *raw = map != NULL ? g_mapped_file_get_contents(map) : NULL;
+		gsize len = map != NULL ? MIN(g_mapped_file_get_length(map), 256 * 1024) : 0;
+		if (raw != NULL)
+			w->language = mail_language(ing->notify, raw, len);
+		if (rs != NULL)
+			route(rs, w, raw, len);
+		if (map != NULL)
+			g_mapped_file_unref(map);
+	}
 	if (rs != NULL)
 		pd_ruleset_unref(rs);
 }
@@ -356,7 +383,7 @@ take_mail(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 {
 	pd_conversation plain = { .notify = c->ing->notify };
 	const pd_conversation *conv = c->ing->conv != NULL ? c->ing->conv : &plain;
-	pd_conv_mail m = { .decision = w->decision, .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
+	pd_conv_mail m = { .decision = w->decision, .language = w->language, .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
 	                   .queue = w->item->queue != NULL ? w->item->queue : c->ing->default_queue,
 	                   .source = w->item->source,
 	                   .raw_path = pd_spool_item_path(c->batch, w->spool_idx) };

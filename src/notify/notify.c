@@ -124,8 +124,9 @@ over_rate(pd_notify *n, pd_txn *txn, const char *kind, const char *to, guint64 t
 	char *rkey = g_strdup_printf("to:%s:%s", kind, to);
 	char *tkey = g_strdup_printf("ticket:%" G_GUINT64_FORMAT, ticket);
 	guint h = 0, d = 0, t = 0;
-	gboolean ok = (!per_address || (pd_rate_hit(txn, rkey, now, hour, FALSE, &h, error) &&
-	                                pd_rate_hit(txn, rkey, now, 24 * hour, FALSE, &d, error))) &&
+	/* Read first, count only what is really queued: a suppressed
+	 * notification must not use up the allowance. */
+	gboolean ok = (!per_address || pd_rate_hit2(txn, rkey, now, hour, 24 * hour, FALSE, &h, &d, error)) &&
 	              pd_rate_hit(txn, tkey, now, hour, FALSE, &t, error);
 	*why_r = NULL;
 	if (ok && h >= n->o.ack_per_hour)

@@ -190,37 +190,46 @@ pd_jobs_foreach(pd_txn *txn, pd_job_visit visit, gpointer data, GError **error)
 /* A counter is the list of hit times inside the widest window used with
  * it; old hits are dropped on every write, so a record stays small. */
 gboolean
-pd_rate_hit(pd_txn *txn, const char *key, gint64 now, gint64 window_us, gboolean count,
-            guint *hits_r, GError **error)
+pd_rate_hit2(pd_txn *txn, const char *key, gint64 now, gint64 window1_us, gint64 window2_us,
+             gboolean count, guint *hits1_r, guint *hits2_r, GError **error)
 {
 	GVariant *v = NULL;
 	if (!pd_db_get(txn, DB_RATES, key, strlen(key), count, &v, error))
 		return FALSE;
 	GArray *times = g_array_new(FALSE, FALSE, sizeof(gint64));
 	GVariant *arr = v != NULL ? g_variant_lookup_value(v, "hits", G_VARIANT_TYPE("ax")) : NULL;
-	gint64 keep_after = now - MAX(window_us, (gint64)86400 * G_USEC_PER_SEC);
-	guint hits = 0;
-	for (gsize i = 0; arr != NULL && i < g_variant_n_children(arr); i++) {
-		gint64 t;
-		g_variant_get_child(arr, i, "x", &t);
-		if (t > keep_after)
-			g_array_append_val(times, t);
-		if (t > now - window_us)
-			hits++;
+	gint64 widest = MAX(MAX(window1_us, window2_us), (gint64)86400 * G_USEC_PER_SEC);
+	guint h1 = 0, h2 = 0;
+	gsize n = 0;
+	const gint64 *old = arr != NULL ? g_variant_get_fixed_array(arr, &n, sizeof(gint64)) : NULL;
+	for (gsize i = 0; i < n; i++) {
+		if (old[i] > now - widest)
+			g_array_append_val(times, old[i]);
+		h1 += old[i] > now - window1_us;
+		h2 += old[i] > now - window2_us;
 	}
 	gboolean ok = TRUE;
 	if (count) {
 		g_array_append_val(times, now);
-		hits++;
+		h1++, h2++;
 		GVariant *list = g_variant_new_fixed_array(G_VARIANT_TYPE_INT64, times->data, times->len, sizeof(gint64));
-		ok = pd_db_put(txn, DB_RATES, key, strlen(key),
-		               g_variant_new_parsed("{'hits': <%@ax>}", list), 0, error);
+		ok = pd_db_put(txn, DB_RATES, key, strlen(key), g_variant_new_parsed("{'hits': <%@ax>}", list), 0, error);
 	}
-	*hits_r = hits;
+	if (hits1_r != NULL)
+		*hits1_r = h1;
+	if (hits2_r != NULL)
+		*hits2_r = h2;
 	if (arr != NULL)
 		g_variant_unref(arr);
 	if (v != NULL)
 		g_variant_unref(v);
 	g_array_unref(times);
 	return ok;
+}
+
+gboolean
+pd_rate_hit(pd_txn *txn, const char *key, gint64 now, gint64 window_us, gboolean count,
+            guint *hits_r, GError **error)
+{
+	return pd_rate_hit2(txn, key, now, window_us, window_us, count, hits_r, NULL, error);
 }

@@ -188,6 +188,9 @@ GVariant *pd_job_to_variant(const pd_job *job, gboolean with_data);
  * window_us, including this one (pass count = FALSE to only read). */
 gboolean pd_rate_hit(pd_txn *txn, const char *key, gint64 now, gint64 window_us, gboolean count,
                      guint *hits_r, GError **error);
+/* The same for two windows at once (one read, and one write when counting). */
+gboolean pd_rate_hit2(pd_txn *txn, const char *key, gint64 now, gint64 window1_us, gint64 window2_us,
+                      gboolean count, guint *hits1_r, guint *hits2_r, GError **error);
 
 /* ---- records as GVariant a{sv}, for JSON output ---- */
 GVariant *pd_ticket_to_variant(const pd_ticket *ticket);
