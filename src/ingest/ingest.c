@@ -191,72 +191,20 @@ work_clear(work *w)
 
 /* ---- before the transaction ---- */
 
-/* Where the header block ends (the blank line) in raw[0..len); NULL if
- * there is none before the end or a NUL. Either line-end convention counts. */
-static const char *
-header_end(const char *raw, gsize len)
-{
-	const char *lf = g_strstr_len(raw, (gssize)len, "\n\n");
-	const char *crlf = g_strstr_len(raw, (gssize)len, "\r\n\r\n");
-	if (lf == NULL || (crlf != NULL && crlf < lf))
-		return crlf;
-	return lf;
-}
-
-/* Hash everything from the first blank line of fd to its end, read in
- * chunks. The search carries the last 3 bytes of each chunk into the next
- * (a separator may straddle two), and stops at a NUL as it always has. */
-static gboolean
-hash_after_headers(int fd, pd_sha256 *sum)
-{
-	char buf[65536 + 3];
-	gsize carry = 0;
-	gboolean found = FALSE;
-	for (;;) {
-		ssize_t n = read(fd, buf + carry, sizeof buf - carry);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0;
-		gsize len = carry + (gsize)n;
-		if (found) {
-			pd_sha256_update(sum, buf, len);
-			carry = 0;
-			continue;
-		}
-		const char *body = header_end(buf, len);
-		if (body != NULL) {
-			pd_sha256_update(sum, body, len - (gsize)(body - buf));
-			found = TRUE;
-			carry = 0;
-			continue;
-		}
-		if (memchr(buf, '\0', len) != NULL)
-			return TRUE;   /* no separator before a NUL: the key is the Message-ID alone */
-		carry = MIN(len, 3);
-		memmove(buf, buf + len - carry, carry);
-	}
-}
-
 /* The content key: a mail delivered twice (two aliases, an MTA retry) differs
- * only in the trace headers on top, so the key is the Message-ID plus a hash
- * of everything after the header block; without a Message-ID, the raw bytes.
- * NULL with error when the staged file cannot be read. */
+ * only in the trace headers on top, so the key is the Message-ID plus the
+ * hash of everything after the header block, which the spool took while
+ * staging; without a Message-ID, the raw bytes. */
 static char *
-content_key(const char *path, const pd_message *msg, const char *sha256, GError **error)
+content_key(const pd_message *msg, const char *sha256, const char *body_sha256)
 {
 	if (msg == NULL || msg->message_id == NULL)
 		return g_strdup_printf("raw:%s", sha256);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	pd_sha256 *sum = pd_sha256_new();
 	pd_sha256_update(sum, msg->message_id, strlen(msg->message_id) + 1);
-	gboolean ok = fd >= 0 && hash_after_headers(fd, sum);
-	if (!ok)
-		pd_set_errno_error(error, errno, "read", path);
-	if (fd >= 0)
-		close(fd);
+	pd_sha256_update(sum, body_sha256, strlen(body_sha256));
 	char *hex = pd_sha256_finish(sum);
-	char *key = ok ? g_strdup_printf("mid:%s", hex) : NULL;
+	char *key = g_strdup_printf("mid:%s", hex);
 	g_free(hex);
 	return key;
 }
@@ -299,8 +247,8 @@ parse_staged(pd_spool_batch *batch, work *w, const pd_parse_options *popts, GErr
 	if (w->cause == PD_CAUSE_TOO_LARGE)
 		w->keys[1] = g_strdup_printf("raw:%s", sha);
 	else
-		w->keys[1] = content_key(path, w->msg, sha, error);
-	return w->keys[1] != NULL;
+		w->keys[1] = content_key(w->msg, sha, pd_spool_item_body_sha256(batch, w->spool_idx));
+	return TRUE;
 }
 
 static gboolean

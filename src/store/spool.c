@@ -22,6 +22,7 @@ typedef struct {
 	char *relpath;    /* raw/ab/<sha>.eml */
 	char *final_path;
 	char *sha256;
+	char *body_sha256;  /* of the bytes after the first empty line (messages only) */
 	guint64 size;
 } spool_item;
 
@@ -80,6 +81,7 @@ spool_item_clear(gpointer p)
 	g_free(it->relpath);
 	g_free(it->final_path);
 	g_free(it->sha256);
+	g_free(it->body_sha256);
 }
 
 pd_spool_batch *
@@ -148,12 +150,54 @@ open_temp(pd_spool *spool, char **path_r, GError **error)
 	return fd;
 }
 
+/* One pass over a message's bytes gives both hashes the pipeline needs:
+ * the whole message (its spool address) and its body, everything after the
+ * first empty line (the dedupe key of a mail that arrives twice with other
+ * trace headers on top). Finding the empty line costs one byte-step per
+ * header byte; the body goes to the hash in bulk. */
+typedef struct {
+	pd_sha256 *all, *body;
+	guint32 window;     /* the last bytes seen, to spot LF LF or LF CR LF */
+	gboolean in_body;
+} stage_hash;
+
+static void
+stage_hash_init(stage_hash *h)
+{
+	h->all = pd_sha256_new();
+	h->body = pd_sha256_new();
+	h->window = '\n';  /* as if after a line end: a leading empty line means no headers */
+	h->in_body = FALSE;
+}
+
+static void
+stage_hash_feed(stage_hash *h, const char *buf, gsize n)
+{
+	pd_sha256_update(h->all, buf, n);
+	gsize i = 0;
+	for (; !h->in_body && i < n; i++) {
+		h->window = (h->window << 8) | (guint8)buf[i];
+		if ((h->window & 0xffff) == 0x0a0a || (h->window & 0xffffff) == 0x0a0d0a)
+			h->in_body = TRUE;
+	}
+	if (i < n)
+		pd_sha256_update(h->body, buf + i, n - i);
+}
+
+static void
+stage_hash_abort(stage_hash *h)
+{
+	g_free(pd_sha256_finish(h->all));
+	g_free(pd_sha256_finish(h->body));
+}
+
 static int
-add_item(pd_spool_batch *b, char *tmp_path, pd_sha256 *sum, guint64 size)
+add_item(pd_spool_batch *b, char *tmp_path, stage_hash *h, guint64 size)
 {
 	spool_item it = { 0 };
 	it.tmp_path = tmp_path;
-	it.sha256 = pd_sha256_finish(sum);
+	it.sha256 = pd_sha256_finish(h->all);
+	it.body_sha256 = pd_sha256_finish(h->body);
 	it.size = size;
 	it.relpath = g_strdup_printf("raw/%.2s/%s.eml", it.sha256, it.sha256);
 	it.final_path = pd_spool_path(b->spool, it.relpath);
@@ -175,14 +219,15 @@ pd_spool_stage_bytes(pd_spool_batch *b, const void *data, gsize len, GError **er
 		return -1;
 	}
 	close(fd);
-	pd_sha256 *sum = pd_sha256_new();
-	pd_sha256_update(sum, data, len);
-	return add_item(b, path, sum, len);
+	stage_hash h;
+	stage_hash_init(&h);
+	stage_hash_feed(&h, data, len);
+	return add_item(b, path, &h, len);
 }
 
 /* Copy fd into out, hashing on the way; FALSE with error on a read or write failure. */
 static gboolean
-copy_hashing(int fd, int out, const char *path, pd_sha256 *sum, guint64 *size_r, GError **error)
+copy_hashing(int fd, int out, const char *path, stage_hash *h, guint64 *size_r, GError **error)
 {
 	char buf[65536];
 	for (;;) {
@@ -197,7 +242,7 @@ copy_hashing(int fd, int out, const char *path, pd_sha256 *sum, guint64 *size_r,
 			return TRUE;
 		if (!pd_write_all(out, buf, (gsize)n, path, error))
 			return FALSE;
-		pd_sha256_update(sum, buf, (gsize)n);
+		stage_hash_feed(h, buf, (gsize)n);
 		*size_r += (guint64)n;
 	}
 }
@@ -209,13 +254,14 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 	int out = open_temp(b->spool, &path, error);
 	if (out < 0)
 		return -1;
-	pd_sha256 *sum = pd_sha256_new();
+	stage_hash h;
+	stage_hash_init(&h);
 	guint64 size = 0;
 	int idx = -1;
-	if (copy_hashing(fd, out, path, sum, &size, error))
-		idx = add_item(b, path, sum, size);
+	if (copy_hashing(fd, out, path, &h, &size, error))
+		idx = add_item(b, path, &h, size);
 	else {
-		g_free(pd_sha256_finish(sum));
+		stage_hash_abort(&h);
 		unlink(path);
 		g_free(path);
 	}
@@ -225,7 +271,7 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 
 /* Hash a file where it is, without writing anything. */
 static gboolean
-hash_fd(int fd, pd_sha256 *sum, guint64 *size_r, GError **error)
+hash_fd(int fd, stage_hash *h, guint64 *size_r, GError **error)
 {
 	char buf[65536];
 	for (;;) {
@@ -238,7 +284,7 @@ hash_fd(int fd, pd_sha256 *sum, guint64 *size_r, GError **error)
 		}
 		if (n == 0)
 			return TRUE;
-		pd_sha256_update(sum, buf, (gsize)n);
+		stage_hash_feed(h, buf, (gsize)n);
 		*size_r += (guint64)n;
 	}
 }
@@ -257,12 +303,13 @@ pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
 	char *tmp = temp_name(b->spool);
 	int idx = -1;
 	if (link(path, tmp) == 0) {
-		pd_sha256 *sum = pd_sha256_new();
+		stage_hash h;
+		stage_hash_init(&h);
 		guint64 size = 0;
-		if (hash_fd(fd, sum, &size, error))
-			idx = add_item(b, tmp, sum, size), tmp = NULL;
+		if (hash_fd(fd, &h, &size, error))
+			idx = add_item(b, tmp, &h, size), tmp = NULL;
 		else {
-			g_free(pd_sha256_finish(sum));
+			stage_hash_abort(&h);
 			unlink(tmp);
 		}
 	} else
@@ -396,6 +443,7 @@ pd_spool_batch_att_failed(pd_spool_batch *b, GError **error)
 }
 
 const char *pd_spool_item_sha256(const pd_spool_batch *b, int i) { return ITEM(b, i)->sha256; }
+const char *pd_spool_item_body_sha256(const pd_spool_batch *b, int i) { return ITEM(b, i)->body_sha256; }
 guint64 pd_spool_item_size(const pd_spool_batch *b, int i) { return ITEM(b, i)->size; }
 const char *pd_spool_item_relpath(const pd_spool_batch *b, int i) { return ITEM(b, i)->relpath; }
 

@@ -36,6 +36,9 @@ int pd_spool_stage_file(pd_spool_batch *batch, const char *path, GError **error)
 /* For an item: its content hash, size, spool-relative final path, and the
  * absolute path where its bytes are now (the temp file until committed). */
 const char *pd_spool_item_sha256(const pd_spool_batch *batch, int idx);
+/* SHA-256 of the bytes after the message's first empty line (the body),
+ * taken in the same pass as the whole message's; "" of nothing if none. */
+const char *pd_spool_item_body_sha256(const pd_spool_batch *batch, int idx);
 guint64 pd_spool_item_size(const pd_spool_batch *batch, int idx);
 const char *pd_spool_item_relpath(const pd_spool_batch *batch, int idx);
 const char *pd_spool_item_path(const pd_spool_batch *batch, int idx);
