@@ -18,28 +18,12 @@ typedef struct {
 	const char *state;
 } list_ctx;
 
-static pd_job *
-copy_job(const pd_job *j)
-{
-	pd_job *c = pd_job_new();
-	*c = *j;
-	c->kind = g_strdup(j->kind);
-	c->mail_from = g_strdup(j->mail_from);
-	c->rcpts = g_strdupv(j->rcpts);
-	c->message_id = g_strdup(j->message_id);
-	c->data = j->data != NULL ? g_bytes_ref(j->data) : NULL;
-	c->last_reply = g_strdup(j->last_reply);
-	c->rcpt_state = j->rcpt_state != NULL ? g_variant_ref(j->rcpt_state) : NULL;
-	c->spec = j->spec != NULL ? g_variant_ref(j->spec) : NULL;
-	return c;
-}
-
 static gboolean
 collect(const pd_job *j, gpointer data)
 {
 	list_ctx *c = data;
 	if (c->state == NULL || strcmp(c->state, pd_job_state_name(j->state)) == 0)
-		g_ptr_array_add(c->rows, copy_job(j));
+		g_ptr_array_add(c->rows, pd_job_copy(j));
 	return TRUE;
 }
 

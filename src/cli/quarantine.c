@@ -17,16 +17,7 @@ static gboolean
 collect(const pd_quarantine *q, gpointer data)
 {
 	q_ctx *c = data;
-	pd_quarantine *copy = pd_quarantine_new();
-	*copy = *q;
-	copy->cause = g_strdup(q->cause);
-	copy->reason = g_strdup(q->reason);
-	copy->spool = g_strdup(q->spool);
-	copy->source = g_strdup(q->source);
-	copy->subject = g_strdup(q->subject);
-	copy->from = g_strdup(q->from);
-	copy->keys = g_strdupv(q->keys);
-	g_ptr_array_add(c->rows, copy);
+	g_ptr_array_add(c->rows, pd_quarantine_copy(q));
 	return TRUE;
 }
 

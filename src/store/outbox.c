@@ -18,6 +18,23 @@ pd_job_new(void)
 	return g_new0(pd_job, 1);
 }
 
+/* A deep copy, kept beside the struct so a new field cannot be forgotten. */
+pd_job *
+pd_job_copy(const pd_job *j)
+{
+	pd_job *c = pd_job_new();
+	*c = *j;
+	c->kind = g_strdup(j->kind);
+	c->mail_from = g_strdup(j->mail_from);
+	c->rcpts = g_strdupv(j->rcpts);
+	c->message_id = g_strdup(j->message_id);
+	c->spec = j->spec != NULL ? g_variant_ref(j->spec) : NULL;
+	c->data = j->data != NULL ? g_bytes_ref(j->data) : NULL;
+	c->last_reply = g_strdup(j->last_reply);
+	c->rcpt_state = j->rcpt_state != NULL ? g_variant_ref(j->rcpt_state) : NULL;
+	return c;
+}
+
 void
 pd_job_free(pd_job **job)
 {

@@ -608,6 +608,22 @@ pd_quarantine_new(void)
 	return g_new0(pd_quarantine, 1);
 }
 
+/* A deep copy, kept beside the struct so a new field cannot be forgotten. */
+pd_quarantine *
+pd_quarantine_copy(const pd_quarantine *q)
+{
+	pd_quarantine *c = pd_quarantine_new();
+	*c = *q;
+	c->cause = g_strdup(q->cause);
+	c->reason = g_strdup(q->reason);
+	c->spool = g_strdup(q->spool);
+	c->source = g_strdup(q->source);
+	c->subject = g_strdup(q->subject);
+	c->from = g_strdup(q->from);
+	c->keys = g_strdupv(q->keys);
+	return c;
+}
+
 void
 pd_quarantine_free(pd_quarantine **q)
 {

@@ -132,6 +132,7 @@ typedef struct {
 } pd_quarantine;
 
 pd_quarantine *pd_quarantine_new(void);
+pd_quarantine *pd_quarantine_copy(const pd_quarantine *q);
 void pd_quarantine_free(pd_quarantine **q);
 gboolean pd_quarantine_add(pd_txn *txn, pd_quarantine *q, GError **error);
 pd_quarantine *pd_quarantine_get(pd_txn *txn, guint64 id, GError **error);
@@ -170,6 +171,7 @@ typedef struct {
 } pd_job;
 
 pd_job *pd_job_new(void);
+pd_job *pd_job_copy(const pd_job *job);
 void pd_job_free(pd_job **job);
 /* Give the job the next id and store it. */
 gboolean pd_job_add(pd_txn *txn, pd_job *job, GError **error);
