@@ -447,17 +447,26 @@ pd_event_append(pd_txn *txn, pd_ticket *t, const char *type, const char *actor,
 	add_str(&b, "type", type);
 	add_str(&b, "actor", actor);
 	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(now));
-	if (data != NULL)
+	if (data != NULL) {
+		data = g_variant_ref_sink(data);
 		g_variant_builder_add(&b, "{sv}", "data", data);
+	}
 	guint8 key[12];
 	event_key(key, t->id, seq);
-	if (!pd_db_put(txn, DB_EVENTS, key, 12, g_variant_builder_end(&b), 0, error))
-		return FALSE;
-	t->nevents = seq;
-	t->updated = now;
-	if (seq_r != NULL)
-		*seq_r = seq;
-	return TRUE;
+	gboolean ok = pd_db_put(txn, DB_EVENTS, key, 12, g_variant_builder_end(&b), 0, error);
+	if (ok) {
+		t->nevents = seq;
+		t->updated = now;
+		if (seq_r != NULL)
+			*seq_r = seq;
+	}
+	if (ok && txn->hook != NULL) {
+		pd_event e = { t->id, seq, (char *)type, now, (char *)actor, data };
+		ok = txn->hook(txn, t, &e, txn->hook_data, error);
+	}
+	if (data != NULL)
+		g_variant_unref(data);
+	return ok;
 }
 
 static pd_event *
@@ -737,4 +746,52 @@ pd_quarantine_foreach(pd_txn *txn, pd_quarantine_visit visit, gpointer data, GEr
 	free(k.data);
 	free(d.data);
 	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, "walk quarantine", error);
+}
+
+/* ---- timers ---- */
+
+static void
+timer_key(guint8 key[16], gint64 when, guint64 ticket)
+{
+	pd_key_u64(key, (guint64)when);
+	pd_key_u64(key + 8, ticket);
+}
+
+gboolean
+pd_timer_move(pd_txn *txn, guint64 ticket, gint64 old_when, gint64 new_when, GError **error)
+{
+	if (old_when == new_when)
+		return TRUE;
+	guint8 key[16];
+	if (old_when > 0) {
+		timer_key(key, old_when, ticket);
+		if (!pd_db_del(txn, DB_TIMERS, key, 16, error))
+			return FALSE;
+	}
+	if (new_when <= 0)
+		return TRUE;
+	timer_key(key, new_when, ticket);
+	return pd_db_put(txn, DB_TIMERS, key, 16, g_variant_new("a{sv}", NULL), 0, error);
+}
+
+gboolean
+pd_timers_foreach_due(pd_txn *txn, gint64 now, pd_timer_visit visit, gpointer data, GError **error)
+{
+	DB *db = txn->store->db[DB_TIMERS];
+	DBC *c;
+	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
+	if (!pd_db_check(txn, rc, "cursor", error))
+		return FALSE;
+	DBT k = { .flags = DB_DBT_REALLOC }, d = { .flags = DB_DBT_REALLOC };
+	while ((rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		if (k.size != 16)
+			continue;
+		gint64 when = (gint64)pd_key_u64_read(k.data);
+		if (when > now || !visit(pd_key_u64_read((guint8 *)k.data + 8), when, data))
+			break;
+	}
+	c->close(c);
+	free(k.data);
+	free(d.data);
+	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, "walk timers", error);
 }

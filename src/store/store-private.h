@@ -12,7 +12,7 @@
 
 typedef enum {
 	DB_TICKETS, DB_EVENTS, DB_MESSAGES, DB_BY_MSGID, DB_BY_STATUS, DB_BY_REQUESTER,
-	DB_QUARANTINE, DB_SEQUENCES, DB_OUTBOX, DB_OUTBOX_DUE, DB_RATES, DB_COUNT
+	DB_QUARANTINE, DB_SEQUENCES, DB_OUTBOX, DB_OUTBOX_DUE, DB_RATES, DB_TIMERS, DB_COUNT
 } pd_db_id;
 
 struct pd_store {
@@ -31,6 +31,8 @@ struct pd_txn {
 	pd_store *store;
 	DB_TXN *txn;
 	gboolean deadlock;  /* a call hit DB_LOCK_DEADLOCK: abort and run again */
+	pd_event_hook hook; /* told of every appended event, or NULL */
+	gpointer hook_data;
 };
 
 /* Turn a BDB return code into a GError (and note deadlocks on the txn). */

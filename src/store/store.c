@@ -23,6 +23,7 @@ static const struct {
 	[DB_OUTBOX] = { "outbox.db", FALSE, 16384 },
 	[DB_OUTBOX_DUE] = { "outbox_due.db", TRUE },
 	[DB_RATES] = { "rates.db", FALSE },
+	[DB_TIMERS] = { "timers.db", FALSE },
 };
 
 void
@@ -231,7 +232,7 @@ pd_store_close(pd_store **store)
 	/* Secondaries before their primary. */
 	static const pd_db_id order[] = { DB_BY_STATUS, DB_BY_REQUESTER, DB_TICKETS, DB_EVENTS,
 	                                  DB_MESSAGES, DB_BY_MSGID, DB_QUARANTINE, DB_OUTBOX_DUE,
-	                                  DB_OUTBOX, DB_RATES, DB_SEQUENCES };
+	                                  DB_OUTBOX, DB_RATES, DB_TIMERS, DB_SEQUENCES };
 	G_STATIC_ASSERT(G_N_ELEMENTS(order) == DB_COUNT);
 	for (guint i = 0; i < G_N_ELEMENTS(order); i++)
 		if (s->db[order[i]] != NULL)
@@ -248,6 +249,13 @@ pd_store_close(pd_store **store)
 pd_spool *pd_store_spool(pd_store *s) { return s->spool; }
 const char *pd_store_dir(const pd_store *s) { return s->dir; }
 pd_store *pd_txn_store(pd_txn *txn) { return txn->store; }
+
+void
+pd_txn_set_event_hook(pd_txn *txn, pd_event_hook hook, gpointer data)
+{
+	txn->hook = hook;
+	txn->hook_data = data;
+}
 guint pd_store_deadlock_count(const pd_store *s) { return s->deadlocks; }
 
 gboolean

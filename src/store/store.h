@@ -96,13 +96,31 @@ typedef struct {
 void pd_event_free(pd_event **event);
 
 /* Append an event to the ticket's log and bump ticket->nevents and updated;
- * the caller stores the ticket afterwards. data (a{sv}) is consumed if floating. */
+ * the caller stores the ticket afterwards. data (a{sv}) is consumed if floating.
+ * The transaction's event hook, if any, is told of the event before this
+ * returns (and may change the ticket). */
 gboolean pd_event_append(pd_txn *txn, pd_ticket *ticket, const char *type, const char *actor,
                          GVariant *data, guint32 *seq_r, GError **error);
 /* One event; NULL with PD_ERROR_NOT_FOUND if there is none. */
 pd_event *pd_event_get(pd_txn *txn, guint64 ticket, guint32 seq, GError **error);
 /* All events of a ticket, in order (a GPtrArray of pd_event* that frees them). */
 GPtrArray *pd_events_list(pd_txn *txn, guint64 ticket, GError **error);
+
+/* Told of each event appended in the transaction, after it is written: the
+ * SLA clock follows the log this way. It may change the ticket (which the
+ * caller stores) and write in the transaction; FALSE fails the append.
+ * Set it at the start of each run of a pd_txn_fn (a retry starts afresh). */
+typedef gboolean (*pd_event_hook)(pd_txn *txn, pd_ticket *ticket, const pd_event *event, gpointer data,
+                                  GError **error);
+void pd_txn_set_event_hook(pd_txn *txn, pd_event_hook hook, gpointer data);
+
+/* ---- timers: when a ticket next needs the scheduler ---- */
+
+/* Move the ticket's timer from old_when to new_when (microseconds; 0: none). */
+gboolean pd_timer_move(pd_txn *txn, guint64 ticket, gint64 old_when, gint64 new_when, GError **error);
+/* Timers at or before now, earliest first. visit returns FALSE to stop. */
+typedef gboolean (*pd_timer_visit)(guint64 ticket, gint64 when, gpointer data);
+gboolean pd_timers_foreach_due(pd_txn *txn, gint64 now, pd_timer_visit visit, gpointer data, GError **error);
 
 /* ---- dedupe keys and Message-IDs ---- */
 
