@@ -41,6 +41,14 @@ test_charset_aliases(void)
 	assert_body("latin1", NULL, "caf\xe9 \x80", "café €");   /* as browsers read it */
 }
 
+/* UTF-7 is 7-bit, so it looks like ASCII; the label must still decide. */
+static void
+test_utf7(void)
+{
+	assert_body("utf-7", NULL, "Fr+APY-sche", "Frösche");
+	assert_body("\"UTF-7\"", "quoted-printable", "Die Hasen und die Fr+APY-sche=\n +AOQ-rger", "Die Hasen und die Frösche ärger");
+}
+
 static void
 test_iso_2022_jp_variants(void)
 {
@@ -621,6 +629,7 @@ main(int argc, char **argv)
 	pd_parse_init();
 	g_test_add_func("/parse/charset/aliases", test_charset_aliases);
 	g_test_add_func("/parse/charset/iso-2022-jp", test_iso_2022_jp_variants);
+	g_test_add_func("/parse/charset/utf-7", test_utf7);
 	g_test_add_func("/parse/charset/unknown-and-mislabelled", test_unknown_and_mislabelled);
 	g_test_add_func("/parse/charset/fallback-chain", test_fallback_chain);
 	g_test_add_func("/parse/charset/split-list", test_split_list);

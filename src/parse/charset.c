@@ -183,14 +183,26 @@ has_8bit(const char *data, gsize len)
  * conversion needed. ESC starts ISO-2022 shifts; '+' and '~' shift UTF-7
  * and HZ, and NUL says UTF-16 or UTF-32. */
 static gboolean
+is_shifting(const char *charset)
+{
+	char *upper;
+	gboolean shifting;
+
+	if (charset == NULL)
+		return FALSE;
+	/* Labels iconv knows pass through as the mail wrote them ("utf-7"). */
+	upper = g_ascii_strup(charset, -1);
+	shifting = strstr(upper, "UTF-7") != NULL || strstr(upper, "UTF7") != NULL ||
+	           strstr(upper, "UTF-16") != NULL || strstr(upper, "UTF-32") != NULL ||
+	           strstr(upper, "UCS") != NULL || strncmp(upper, "HZ", 2) == 0;
+	g_free(upper);
+	return shifting;
+}
+
+static gboolean
 is_plain_ascii(const char *data, gsize len, const char *charset)
 {
-	gboolean shifting = charset != NULL &&
-	                    (strstr(charset, "UTF-7") != NULL || strstr(charset, "UTF-16") != NULL ||
-	                     strstr(charset, "UTF-32") != NULL || strstr(charset, "UCS") != NULL ||
-	                     g_ascii_strncasecmp(charset, "HZ", 2) == 0);
-
-	if (shifting)
+	if (is_shifting(charset))
 		return FALSE;
 	return !has_8bit(data, len) && memchr(data, 0x1B, len) == NULL && memchr(data, 0, len) == NULL;
 }
