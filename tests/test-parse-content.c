@@ -49,6 +49,29 @@ test_utf7(void)
 	assert_body("\"UTF-7\"", "quoted-printable", "Die Hasen und die Fr+APY-sche=\n +AOQ-rger", "Die Hasen und die Frösche ärger");
 }
 
+/* Adjacent base64 words of one charset are one text; a padded word does
+ * not end it, and a character may be split between two words. */
+static void
+test_base64_word_runs(void)
+{
+	static const struct { const char *subject, *expect; } words[] = {
+		{ "=?utf-8?B?YQ==?= =?utf-8?B?5Lq6?=", "a人" },
+		{ "=?utf-8?B?YQ==?=\n\t=?UTF-8?B?Yg==?=\n =?utf-8?B?Yw==?= d", "abc d" },
+		{ "=?utf-8?B?YeQ=?= =?utf-8?B?uro=?=", "a人" },
+		{ "=?utf-8?B?YQ==?= =?iso-8859-1?B?6Q==?=", "aé" },
+		{ "=?utf-8?B?YQ==?= x =?utf-8?B?Yg==?=", "a x b" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
+		char *raw = g_strdup_printf("From: a@example.com\nSubject: %s\n\nx\n", words[i].subject);
+		pd_message *msg = parse_ok(raw);
+
+		g_assert_cmpstr(msg->subject, ==, words[i].expect);
+		pd_message_free(&msg);
+		g_free(raw);
+	}
+}
+
 static void
 test_iso_2022_jp_variants(void)
 {
@@ -630,6 +653,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/charset/aliases", test_charset_aliases);
 	g_test_add_func("/parse/charset/iso-2022-jp", test_iso_2022_jp_variants);
 	g_test_add_func("/parse/charset/utf-7", test_utf7);
+	g_test_add_func("/parse/charset/base64-word-runs", test_base64_word_runs);
 	g_test_add_func("/parse/charset/unknown-and-mislabelled", test_unknown_and_mislabelled);
 	g_test_add_func("/parse/charset/fallback-chain", test_fallback_chain);
 	g_test_add_func("/parse/charset/split-list", test_split_list);

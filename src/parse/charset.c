@@ -475,8 +475,113 @@ better_label(const char *label, char encoding, const char *payload, gsize len)
 	return better;
 }
 
-char *
-pd_charset_fix_encoded_words(const char *raw)
+/* One encoded word at p ("=?label?E?payload?="): its parts, or FALSE. */
+typedef struct {
+	const char *label, *payload, *end;   /* end: after "?=" */
+	gsize label_len, payload_len;
+	char encoding;
+} encoded_word;
+
+static gboolean
+encoded_word_at(const char *p, encoded_word *w)
+{
+	const char *q1, *end;
+
+	if (p[0] != '=' || p[1] != '?')
+		return FALSE;
+	w->label = p + 2;
+	q1 = strchr(w->label, '?');
+	if (q1 == NULL || q1 - w->label > 64 || q1[1] == '\0' || q1[2] != '?')
+		return FALSE;
+	w->payload = q1 + 3;
+	end = strstr(w->payload, "?=");
+	if (end == NULL)
+		return FALSE;
+	w->label_len = (gsize)(q1 - w->label);
+	w->encoding = q1[1];
+	w->payload_len = (gsize)(end - w->payload);
+	w->end = end + 2;
+	return TRUE;
+}
+
+static gboolean
+is_base64_word(const encoded_word *w)
+{
+	return w->encoding == 'B' || w->encoding == 'b';
+}
+
+static void
+append_base64_payload(GByteArray *bytes, const encoded_word *w)
+{
+	char *copy = g_strndup(w->payload, w->payload_len);
+	gsize n = 0;
+	guchar *data = g_base64_decode(copy, &n);
+
+	g_byte_array_append(bytes, data, (guint)n);
+	g_free(data);
+	g_free(copy);
+}
+
+/* GMime decodes adjacent base64 words of one charset as one stream (a
+ * character may be split between them), and that stream ends at the
+ * first word's '=' padding: the rest of a long folded Subject is lost.
+ * Such runs become one word here, decoded and encoded again. NULL when
+ * there is no run to join. */
+static char *
+join_base64_runs(const char *raw)
+{
+	GString *out = NULL;
+	const char *p = raw, *copied = raw;
+	encoded_word first, next;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		const char *gap;
+		GByteArray *bytes;
+		guint joined = 0;
+		char *b64;
+
+		if (!encoded_word_at(p, &first)) {
+			p += 2;
+			continue;
+		}
+		if (!is_base64_word(&first)) {
+			p = first.end;
+			continue;
+		}
+		bytes = g_byte_array_new();
+		append_base64_payload(bytes, &first);
+		gap = first.end;
+		for (;;) {
+			const char *q = gap + strspn(gap, " \t\r\n");
+
+			if (q == gap || !encoded_word_at(q, &next) || !is_base64_word(&next) ||
+			    next.label_len != first.label_len ||
+			    g_ascii_strncasecmp(next.label, first.label, first.label_len) != 0)
+				break;
+			append_base64_payload(bytes, &next);
+			gap = next.end;
+			joined++;
+		}
+		if (joined > 0) {
+			if (out == NULL)
+				out = g_string_new(NULL);
+			g_string_append_len(out, copied, p - copied);
+			b64 = g_base64_encode(bytes->data, bytes->len);
+			g_string_append_printf(out, "=?%.*s?B?%s?=", (int)first.label_len, first.label, b64);
+			g_free(b64);
+			copied = gap;
+		}
+		g_byte_array_unref(bytes);
+		p = gap;
+	}
+	if (out == NULL)
+		return NULL;
+	g_string_append(out, copied);
+	return g_string_free(out, FALSE);
+}
+
+static char *
+relabel_words(const char *raw)
 {
 	GString *out = NULL;
 	const char *p = raw, *copied = raw;
@@ -509,4 +614,16 @@ pd_charset_fix_encoded_words(const char *raw)
 		return NULL;
 	g_string_append(out, copied);
 	return g_string_free(out, FALSE);
+}
+
+char *
+pd_charset_fix_encoded_words(const char *raw)
+{
+	char *joined = join_base64_runs(raw);
+	char *relabelled = relabel_words(joined != NULL ? joined : raw);
+
+	if (relabelled == NULL)
+		return joined;
+	g_free(joined);
+	return relabelled;
 }
