@@ -194,6 +194,25 @@ test_alternative_prefers_plain(void)
 	pd_message_free(&msg);
 }
 
+/* An empty text/plain alternative loses to an HTML one with text. */
+static void
+test_alternative_empty_plain(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nContent-Type: multipart/alternative; boundary=b\n\n"
+	                           "--b\nContent-Type: text/plain\n\n \n\n"
+	                           "--b\nContent-Type: text/html\n\n<p>some <b>html</b> text</p>\n--b--\n");
+
+	g_assert_cmpstr(msg->body, ==, "some html text");
+	g_assert_cmpstr(msg->body_new, ==, "some html text");
+	pd_message_free(&msg);
+
+	/* both empty: nothing to show */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/alternative; boundary=b\n\n"
+	               "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n \n--b--\n");
+	g_assert_cmpstr(msg->body, ==, "");
+	pd_message_free(&msg);
+}
+
 static void
 test_html_only(void)
 {
@@ -559,6 +578,32 @@ test_too_large(void)
 	g_assert_cmpuint(strlen(msg->body), ==, len - 34);
 	pd_message_free(&msg);
 	g_free(raw);
+}
+
+/* A name and an address without the angle brackets: GMime rejects the
+ * field, the address is still there to answer. */
+static void
+test_bare_address_with_name(void)
+{
+	pd_cause cause;
+	pd_message *msg = parse_ok("From: Test test@example.com\n\nx");
+
+	g_assert_cmpstr(msg->from->addr, ==, "test@example.com");
+	g_assert_cmpstr(msg->from->name, ==, "Test");
+	pd_message_free(&msg);
+
+	msg = parse_ok("From: Ann  Lee\tann@example.com \n\nx");
+	g_assert_cmpstr(msg->from->addr, ==, "ann@example.com");
+	g_assert_cmpstr(msg->from->name, ==, "Ann Lee");
+	pd_message_free(&msg);
+
+	/* a bare word is no address, nor is a quoted or bracketed leftover */
+	msg = pd_message_parse(LIT("From: Test test\n\nx"), NULL, &cause, NULL);
+	g_assert_cmpint(cause, ==, PD_CAUSE_NO_SENDER);
+	pd_message_free(&msg);
+	msg = pd_message_parse(LIT("From: MAILER-DAEMON (Mail Delivery System)\n\nx"), NULL, &cause, NULL);
+	g_assert_cmpint(cause, ==, PD_CAUSE_NO_SENDER);
+	pd_message_free(&msg);
 }
 
 static void
@@ -1348,6 +1393,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/raw-8bit-latin1", test_raw_8bit_latin1);
 	g_test_add_func("/parse/charsets-in-parts", test_charsets_in_parts);
 	g_test_add_func("/parse/alternative-prefers-plain", test_alternative_prefers_plain);
+	g_test_add_func("/parse/alternative-empty-plain", test_alternative_empty_plain);
 	g_test_add_func("/parse/html-only", test_html_only);
 	g_test_add_func("/parse/attachments", test_attachments);
 	g_test_add_func("/parse/forwarded-message", test_forwarded_message);
@@ -1362,6 +1408,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/control-characters", test_control_characters);
 	g_test_add_func("/parse/too-large", test_too_large);
 	g_test_add_func("/parse/sender-fallback", test_sender_fallback);
+	g_test_add_func("/parse/bare-address-with-name", test_bare_address_with_name);
 	g_test_add_func("/parse/group", test_group);
 	g_test_add_func("/parse/headers-only", test_headers_only);
 	g_test_add_func("/parse/missing-separator", test_missing_separator);

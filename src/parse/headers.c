@@ -118,6 +118,51 @@ address_is_usable(const pd_address *a)
 	return at != NULL && at != a->addr && at[1] != '\0';
 }
 
+/* An addr-spec written bare, as some scripts do: one '@' with something
+ * on both sides, nothing that belongs to the phrase or route syntax. */
+static gboolean
+is_bare_addr_spec(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+	       strpbrk(s, "\"<>()[],;:\\") == NULL;
+}
+
+/* "From: Test test@example.com": a display name without the angle
+ * brackets around the address, which GMime rejects as a whole. The last
+ * word that is an addr-spec is the address, the words before it the name. */
+static pd_address *
+recover_bare_address(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name)
+{
+	char *value = pd_header_text(ctx, GMIME_OBJECT(mime), name);
+	char **words;
+	pd_address *a = NULL;
+	int last;
+
+	if (value == NULL || strpbrk(value, "<>\"") != NULL) {
+		g_free(value);
+		return NULL;
+	}
+	words = g_strsplit_set(value, " \t", -1);
+	last = (int)g_strv_length(words) - 1;
+	while (last >= 0 && *words[last] == '\0')
+		last--;
+	if (last >= 0 && is_bare_addr_spec(words[last])) {
+		char *phrase;
+
+		a = g_new0(pd_address, 1);
+		a->addr = words[last];
+		words[last] = NULL;
+		phrase = g_strjoinv(" ", words);
+		a->name = pd_text_clean_optional(phrase);
+		g_free(phrase);
+	}
+	g_strfreev(words);
+	g_free(value);
+	return a;
+}
+
 static pd_address *
 first_usable(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAddressList *parsed)
 {
@@ -130,7 +175,7 @@ first_usable(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAd
 			found = g_ptr_array_steal_index(all, i);
 	}
 	g_ptr_array_unref(all);
-	return found;
+	return found != NULL ? found : recover_bare_address(ctx, mime, name);
 }
 
 static pd_address *

@@ -180,9 +180,14 @@ fill_body(walk_state *st)
 
 	if (st->html != NULL)
 		msg->body_html = pd_mime_part_text(st->ctx, st->html);
-	g_free(msg->body);
-	if (st->plain != NULL) {
+	g_clear_pointer(&msg->body, g_free);
+	if (st->plain != NULL)
 		msg->body = pd_mime_part_text(st->ctx, st->plain);
+	/* An empty text/plain beside real HTML says nothing: the HTML is the text. */
+	if (msg->body != NULL && *msg->body == '\0' && msg->body_html != NULL &&
+	    !pd_text_is_blank(msg->body_html, strlen(msg->body_html)))
+		g_clear_pointer(&msg->body, g_free);
+	if (msg->body != NULL) {
 		/* uuencoded files sit in plain text; they are attachments */
 		pd_attach_uuencoded(st->ctx, msg->body);
 		msg->body = pd_text_normalize_body(msg->body);
