@@ -213,6 +213,39 @@ test_alternative_empty_plain(void)
 	pd_message_free(&msg);
 }
 
+/* Inline text parts of a multipart/mixed after the first are more of the
+ * text, as mail clients show them; named ones, those marked attachment and
+ * the choices of an alternative are not. */
+static void
+test_mixed_inline_text_parts(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nContent-Type: multipart/mixed; boundary=m\n\n"
+	                           "--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+	                           "--a\nContent-Type: text/plain\n\nHello\n"
+	                           "--a\nContent-Type: text/plain\n\nnot shown: an alternative\n"
+	                           "--a\nContent-Type: text/html\n\n<p>Hello</p>\n--a--\n"
+	                           "--m\nContent-Type: text/plain; charset=iso-8859-1\n"
+	                           "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 footer\n"
+	                           "--m\nContent-Type: text/plain; name=notes.txt\n\nattached notes\n"
+	                           "--m\nContent-Disposition: attachment\n\nattached text\n"
+	                           "--m\nContent-Type: text/plain\n\n \n"
+	                           "--m\n\nimplicit text/plain\n--m--\n");
+
+	g_assert_cmpstr(msg->body, ==, "Hello\n\ncafé footer\n\nimplicit text/plain");
+	g_assert_cmpstr(msg->body_html, ==, "<p>Hello</p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 2);
+	g_assert_cmpstr(attachment(msg, 0)->filename, ==, "notes.txt");
+	g_assert_null(attachment(msg, 1)->filename);
+	pd_message_free(&msg);
+
+	/* a text part in a multipart/related is a resource, not more text */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/related; boundary=r\n\n"
+	               "--r\nContent-Type: text/plain\n\nroot\n"
+	               "--r\nContent-Type: text/plain\n\nresource\n--r--\n");
+	g_assert_cmpstr(msg->body, ==, "root");
+	pd_message_free(&msg);
+}
+
 static void
 test_html_only(void)
 {
@@ -1078,7 +1111,9 @@ test_limit_parts(void)
 	pd_parse_options_init(&opts);
 	opts.limits.max_mime_parts = 10;   /* the multipart and its nine parts */
 	msg = parse_opts(&opts, raw, strlen(raw), PD_CAUSE_NONE);
-	g_assert_cmpstr(msg->body, ==, "part 0");
+	/* nine inline text parts of a multipart/mixed: all of them are the text */
+	g_assert_true(g_str_has_prefix(msg->body, "part 0\n\npart 1\n\n"));
+	g_assert_true(g_str_has_suffix(msg->body, "\n\npart 8"));
 	pd_message_free(&msg);
 	opts.limits.max_mime_parts = 9;
 	reason = parse_reason(&opts, raw, strlen(raw), PD_CAUSE_LIMIT);
@@ -1394,6 +1429,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/charsets-in-parts", test_charsets_in_parts);
 	g_test_add_func("/parse/alternative-prefers-plain", test_alternative_prefers_plain);
 	g_test_add_func("/parse/alternative-empty-plain", test_alternative_empty_plain);
+	g_test_add_func("/parse/mixed-inline-text-parts", test_mixed_inline_text_parts);
 	g_test_add_func("/parse/html-only", test_html_only);
 	g_test_add_func("/parse/attachments", test_attachments);
 	g_test_add_func("/parse/forwarded-message", test_forwarded_message);

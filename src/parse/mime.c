@@ -9,6 +9,7 @@ typedef struct {
 	pd_parse_ctx *ctx;
 	GMimePart *plain;   /* first inline text/plain, borrowed */
 	GMimePart *html;    /* first inline text/html, borrowed */
+	GPtrArray *more;    /* later inline text/plain parts shown after it, borrowed */
 	guint parts;
 	gboolean stop;      /* a limit was hit: walk no further */
 } walk_state;
@@ -116,8 +117,22 @@ part_is_body_candidate(GMimePart *part)
 	                      g_mime_content_type_is_type(ct, "text", "html"));
 }
 
+/* A multipart whose parts a reader sees one after another: not the
+ * choices of an alternative, nor the resources of a related. */
+static gboolean
+shows_all_parts(GMimeObject *multipart)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(multipart);
+
+	return ct == NULL || (!g_mime_content_type_is_type(ct, "multipart", "alternative") &&
+	                      !g_mime_content_type_is_type(ct, "multipart", "related"));
+}
+
+/* in_sequence: the part's multipart shows all its parts, so a text part
+ * after the body is more of the text (a list footer, a second note), as
+ * mail clients show it. */
 static void
-walk_leaf(walk_state *st, GMimePart *part)
+walk_leaf(walk_state *st, GMimePart *part, gboolean in_sequence)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	pd_parse_ctx *ctx = st->ctx;
@@ -126,6 +141,8 @@ walk_leaf(walk_state *st, GMimePart *part)
 		if (g_mime_content_type_is_type(ct, "text", "plain")) {
 			if (st->plain == NULL)
 				st->plain = part;
+			else if (in_sequence)
+				g_ptr_array_add(st->more, part);
 		} else if (st->html == NULL) {
 			st->html = part;
 		}
@@ -138,7 +155,7 @@ walk_leaf(walk_state *st, GMimePart *part)
 	g_ptr_array_add(ctx->msg->attachments, pd_attach_part(ctx, part));
 }
 
-static void walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect);
+static void walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, gboolean in_sequence);
 
 /* A forwarded mail is one attachment; its own parts are not ours, but
  * they count toward the limits. */
@@ -150,25 +167,49 @@ walk_message_part(walk_state *st, GMimeMessagePart *mp, guint depth, gboolean co
 	if (collect)
 		g_ptr_array_add(st->ctx->msg->attachments, pd_attach_message(st->ctx, mp));
 	if (inner != NULL)
-		walk(st, g_mime_message_get_mime_part(inner), depth + 1, FALSE);
+		walk(st, g_mime_message_get_mime_part(inner), depth + 1, FALSE, FALSE);
 }
 
 static void
-walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect)
+walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, gboolean in_sequence)
 {
 	if (obj == NULL || st->stop || !entity_ok(st, obj, depth))
 		return;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		gboolean all = shows_all_parts(obj);
 
 		for (int i = 0; i < n && !st->stop; i++)
-			walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect);
+			walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect, all);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		walk_message_part(st, GMIME_MESSAGE_PART(obj), depth, collect);
 	} else if (GMIME_IS_PART(obj) && collect) {
-		walk_leaf(st, GMIME_PART(obj));
+		walk_leaf(st, GMIME_PART(obj), in_sequence);
 	}
+}
+
+/* The first text part, then each later one shown after it, a blank line
+ * between; parts with no text add nothing. */
+static char *
+plain_text(walk_state *st)
+{
+	GString *text = g_string_new(NULL);
+	char *first = pd_mime_part_text(st->ctx, st->plain);
+
+	g_string_append(text, first);
+	g_free(first);
+	for (guint i = 0; i < st->more->len; i++) {
+		char *next = pd_mime_part_text(st->ctx, st->more->pdata[i]);
+
+		if (!pd_text_is_blank(next, strlen(next))) {
+			if (text->len > 0)
+				g_string_append(text, "\n\n");
+			g_string_append(text, next);
+		}
+		g_free(next);
+	}
+	return g_string_free(text, FALSE);
 }
 
 /* The body is the plain text when there is one, else the HTML read as a
@@ -182,7 +223,7 @@ fill_body(walk_state *st)
 		msg->body_html = pd_mime_part_text(st->ctx, st->html);
 	g_clear_pointer(&msg->body, g_free);
 	if (st->plain != NULL)
-		msg->body = pd_mime_part_text(st->ctx, st->plain);
+		msg->body = plain_text(st);
 	/* An empty text/plain beside real HTML says nothing: the HTML is the text. */
 	if (msg->body != NULL && *msg->body == '\0' && msg->body_html != NULL &&
 	    !pd_text_is_blank(msg->body_html, strlen(msg->body_html)))
@@ -205,9 +246,10 @@ fill_body(walk_state *st)
 void
 pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime)
 {
-	walk_state st = { .ctx = ctx };
+	walk_state st = { .ctx = ctx, .more = g_ptr_array_new() };
 
-	walk(&st, g_mime_message_get_mime_part(mime), 0, TRUE);
+	walk(&st, g_mime_message_get_mime_part(mime), 0, TRUE, FALSE);
 	if (ctx->cause == PD_CAUSE_NONE)
 		fill_body(&st);
+	g_ptr_array_unref(st.more);
 }
