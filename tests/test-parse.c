@@ -246,6 +246,69 @@ test_mixed_inline_text_parts(void)
 	pd_message_free(&msg);
 }
 
+static void assert_same_byte_by_byte(const char *raw, gsize len);
+
+/* Delimiter lines as real mail writes them: text after the boundary,
+ * boundaries longer than GMime's read buffer, nested boundaries that are
+ * prefixes of each other. The parts' contents stay as written. */
+static const char trailing_text_mail[] =
+	"From: a@example.com\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+	"--b This should be ignored\r\nContent-Type: text/plain\n\nfirst part\n\n"
+	"--b-- and so should this\nepilogue\n--b--\nmore epilogue\n";
+
+static const char prefix_mail[] =
+	"From: a@example.com\nContent-Type: multipart/mixed; boundary=\"bou\"\n\n"
+	"--bou\nContent-Type: multipart/alternative; boundary=\"boundary\"\n\n"
+	"--boundary\nContent-Type: application/octet-stream\n\nbinary\n--bou\n--boundar\n"
+	"--boundary\nContent-Type: text/plain\n\nthe text\n--boundary--\n"
+	"--bou\nContent-Type: text/html\n\n<p>x</p>\n--bou--\n";
+
+static char *
+long_boundary_mail(gsize n)
+{
+	char *b = g_strnfill(n, 'x');
+	char *raw = g_strdup_printf("From: a@example.com\nContent-Type: multipart/mixed; boundary=\"%s\"\n\n"
+	                            "--%s\nContent-Type: text/plain\n\nText body\n--%s \nnot a delimiter\n"
+	                            "--%s\nContent-Type: image/png; name=a.png\n\npng\n--%s--\n",
+	                            b, b, b + 1, b, b);
+
+	g_free(b);
+	return raw;
+}
+
+static void
+test_delimiter_lines(void)
+{
+	pd_message *msg = parse_ok(trailing_text_mail);
+	char *raw;
+
+	g_assert_cmpstr(msg->body, ==, "first part");
+	pd_message_free(&msg);
+	assert_same_byte_by_byte(trailing_text_mail, strlen(trailing_text_mail));
+
+	/* "--bou" and "--boundar" inside "boundary" are its part's text */
+	msg = parse_ok(prefix_mail);
+	g_assert_cmpstr(msg->body, ==, "the text");
+	g_assert_cmpstr(msg->body_html, ==, "<p>x</p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 1);
+	g_assert_cmpuint(attachment(msg, 0)->size, ==, strlen("binary\n--bou\n--boundar"));
+	pd_message_free(&msg);
+	assert_same_byte_by_byte(prefix_mail, strlen(prefix_mail));
+
+	/* over GMime's 4 KB buffer, and a line one character short of it */
+	raw = long_boundary_mail(9000);
+	msg = parse_ok(raw);
+	g_assert_true(g_str_has_prefix(msg->body, "Text body\n--x"));
+	g_assert_true(g_str_has_suffix(msg->body, "x \nnot a delimiter"));
+	g_assert_cmpuint(strlen(msg->body), ==, strlen("Text body\n-- \nnot a delimiter") + 8999);
+	g_assert_cmpuint(msg->attachments->len, ==, 1);
+	g_assert_cmpstr(attachment(msg, 0)->filename, ==, "a.png");
+	g_assert_cmpuint(attachment(msg, 0)->size, ==, 3);
+	pd_message_free(&msg);
+	assert_same_byte_by_byte(raw, strlen(raw));
+	g_free(raw);
+}
+
 static void
 test_html_only(void)
 {
@@ -1430,6 +1493,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/alternative-prefers-plain", test_alternative_prefers_plain);
 	g_test_add_func("/parse/alternative-empty-plain", test_alternative_empty_plain);
 	g_test_add_func("/parse/mixed-inline-text-parts", test_mixed_inline_text_parts);
+	g_test_add_func("/parse/delimiter-lines", test_delimiter_lines);
 	g_test_add_func("/parse/html-only", test_html_only);
 	g_test_add_func("/parse/attachments", test_attachments);
 	g_test_add_func("/parse/forwarded-message", test_forwarded_message);

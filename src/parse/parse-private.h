@@ -65,6 +65,10 @@ void pd_guard_stream_cut(GMimeStream *guard);
 /* head, then src from offset from (read in place): the parser's input when
  * the header block had to be prepared. Positions are the joined ones. */
 GMimeStream *pd_join_stream_new(GBytes *head, GMimeStream *src, gint64 from);
+/* Reads through to inner with each multipart delimiter line rewritten,
+ * length kept, to what GMime must read (see stream.c); substreams are
+ * inner's, unchanged. */
+GMimeStream *pd_boundary_stream_new(GMimeStream *inner);
 /* Writes go to the sink handle (counted); reads fail. */
 GMimeStream *pd_sink_stream_new(const pd_attachment_sink *sink, gpointer handle);
 guint64 pd_sink_stream_written(GMimeStream *stream);

@@ -196,10 +196,12 @@ static void
 parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean one_byte)
 {
 	GMimeStream *input = pd_head_parser_input(head, src);
+	GMimeStream *fixed = pd_boundary_stream_new(input);
 	GMimeMessage *mime;
 
-	ctx->guard = pd_guard_stream_new(input, one_byte, pd_watch_data, ctx);
 	g_object_unref(input);
+	ctx->guard = pd_guard_stream_new(fixed, one_byte, pd_watch_data, ctx);
+	g_object_unref(fixed);
 	mime = construct(ctx, ctx->guard);
 	if (mime == NULL) {
 		ctx->cause = PD_CAUSE_UNPARSABLE;

@@ -1,4 +1,4 @@
-/* stream.c: two GMime streams of our own: the parser's input guard and the attachment sink. */
+/* stream.c: GMime streams of our own: the parser's input guard, the boundary fixer, and the attachment sink. */
 #include "parse-private.h"
 
 #include <string.h>
@@ -335,6 +335,397 @@ pd_join_stream_new(GBytes *head, GMimeStream *src, gint64 from)
 
 	g_object_unref(tail);
 	return j;
+}
+
+/* ---- boundary fixer: delimiter lines made plain for GMime ------------- */
+
+/*
+ * GMime takes a line as a delimiter when it is "--boundary" followed only
+ * by white space, of the innermost open multipart or of any one around it,
+ * and only when the line fits its 4 KB read buffer. Real mail breaks each
+ * of these: text after the boundary ("--b This is ignored", which RFC 2046
+ * says to accept: the boundary is compared with the beginning of the
+ * line), boundaries of thousands of characters, and nested boundaries that
+ * are prefixes of each other. This stream sits under the parser and
+ * rewrites each delimiter line, keeping its length (so every offset, and
+ * every part's content, which is read from the source, stays the same),
+ * to what GMime reads the way postdesk means it:
+ *  - a line beginning with "--" and the innermost open boundary delimits
+ *    that multipart, whatever follows: the rest becomes spaces;
+ *  - an enclosing boundary followed by white space or "--" ends the
+ *    multiparts inside it, unless it is a prefix of the innermost
+ *    boundary: then it is text ("--bou" inside "boundary"), and its "--"
+ *    is broken so GMime does not take it;
+ *  - a boundary longer than LONG_BOUNDARY is renamed in its Content-Type
+ *    and its delimiter lines, padded with spaces.
+ * Boundaries are learnt from the Content-Type fields the stream passes
+ * (a multipart's field always comes before its delimiters).
+ */
+
+#define MAX_FIXED_LINE (64 * 1024)   /* longer lines pass unexamined */
+#define LONG_BOUNDARY 1000           /* well under GMime's read buffer */
+#define MAX_OPEN_BOUNDARIES 256      /* deeper is over the limits anyway */
+
+typedef struct {
+	char *name;
+	gsize len;
+	char *alias;    /* what GMime is told instead of a long name, or NULL */
+} open_boundary;
+
+typedef struct {
+	GMimeStream parent;
+	GMimeStream *inner;
+	GByteArray *buf;     /* read from inner, not yet handed out */
+	gsize ready;         /* buf[0, ready) is examined */
+	gboolean midline;    /* ready ends inside a line too long to examine */
+	gboolean inner_eof;
+	GArray *open;        /* of open_boundary, innermost last */
+	gboolean in_type;    /* the field being read is a Content-Type */
+	gboolean multipart;  /* ... and it names a multipart */
+	guint aliases;
+} PdBoundaryStream;
+
+typedef struct {
+	GMimeStreamClass parent_class;
+} PdBoundaryStreamClass;
+
+GType pd_boundary_stream_get_type(void);
+G_DEFINE_TYPE(PdBoundaryStream, pd_boundary_stream, GMIME_TYPE_STREAM)
+
+#define FIXER(s) ((PdBoundaryStream *)(s))
+
+static void
+open_boundary_clear(gpointer data)
+{
+	open_boundary *b = data;
+
+	g_free(b->name);
+	g_free(b->alias);
+}
+
+static void
+pd_boundary_stream_init(PdBoundaryStream *self)
+{
+	self->buf = g_byte_array_new();
+	self->open = g_array_new(FALSE, FALSE, sizeof(open_boundary));
+	g_array_set_clear_func(self->open, open_boundary_clear);
+}
+
+static void
+fixer_finalize(GObject *obj)
+{
+	g_clear_object(&FIXER(obj)->inner);
+	g_byte_array_unref(FIXER(obj)->buf);
+	g_array_unref(FIXER(obj)->open);
+	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
+}
+
+static gboolean
+has_prefix_ci(const char *s, gsize len, const char *prefix)
+{
+	gsize n = strlen(prefix);
+
+	return len >= n && g_ascii_strncasecmp(s, prefix, n) == 0;
+}
+
+static const char *
+find_ci(const char *s, gsize len, const char *needle)
+{
+	gsize n = strlen(needle);
+
+	for (gsize i = 0; i + n <= len; i++) {
+		if (g_ascii_strncasecmp(s + i, needle, n) == 0)
+			return s + i;
+	}
+	return NULL;
+}
+
+/* A boundary parameter in line: remember it; rename it if it is long. */
+static void
+learn_boundary(PdBoundaryStream *f, char *line, gsize len)
+{
+	char *p = (char *)find_ci(line, len, "boundary="), *v, *end = line + len;
+	gsize n;
+	open_boundary b = { 0 };
+
+	if (p == NULL || f->open->len >= MAX_OPEN_BOUNDARIES)
+		return;
+	v = p + strlen("boundary=");
+	if (v < end && *v == '"') {
+		char *q = memchr(v + 1, '"', (gsize)(end - v - 1));
+
+		if (q == NULL)
+			return;
+		b.name = g_strndup(v + 1, (gsize)(q - v - 1));
+		n = (gsize)(q + 1 - v);
+	} else {
+		n = strcspn(v, "; \t\r\n");
+		n = MIN(n, (gsize)(end - v));
+		b.name = g_strndup(v, n);
+	}
+	b.len = strlen(b.name);
+	if (b.len == 0) {
+		g_free(b.name);
+		return;
+	}
+	if (b.len > LONG_BOUNDARY) {
+		char *quoted;
+
+		b.alias = g_strdup_printf("=_pd-long-boundary-%u_=", ++f->aliases);
+		quoted = g_strdup_printf("\"%s\"", b.alias);
+		memset(v, ' ', n);
+		memcpy(v, quoted, strlen(quoted));
+		g_free(quoted);
+	}
+	g_array_append_val(f->open, b);
+}
+
+/* Header fields: a Content-Type naming a multipart declares a boundary,
+ * on its first line or a continuation. */
+static void
+watch_fields(PdBoundaryStream *f, char *line, gsize len)
+{
+	if (len == 0)
+		return;
+	if (line[0] == ' ' || line[0] == '\t') {
+		if (!f->in_type)
+			return;
+	} else {
+		f->in_type = has_prefix_ci(line, len, "content-type:");
+		f->multipart = FALSE;
+		if (!f->in_type)
+			return;
+	}
+	f->multipart = f->multipart || find_ci(line, len, "multipart") != NULL;
+	if (f->multipart)
+		learn_boundary(f, line, len);
+}
+
+static gboolean
+blank_from(char *s, char *end)
+{
+	gboolean changed = FALSE;
+
+	for (; s < end; s++) {
+		if (*s != ' ' && *s != '\t') {
+			*s = ' ';
+			changed = TRUE;
+		}
+	}
+	return changed;
+}
+
+/* line[0..len) (without its line end) delimits open boundary i: write it
+ * as GMime must read it, and close what it closes. */
+static void
+rewrite_delimiter(PdBoundaryStream *f, char *line, gsize len, guint i)
+{
+	open_boundary *b = &g_array_index(f->open, open_boundary, i);
+	char *after = line + 2 + b->len, *end = line + len;
+	gboolean close = end - after >= 2 && after[0] == '-' && after[1] == '-';
+
+	if (close)
+		after += 2;
+	blank_from(after, end);
+	if (b->alias != NULL) {
+		gsize alen = strlen(b->alias);
+
+		memset(line + 2, ' ', (gsize)(after - line - 2));
+		memcpy(line + 2, b->alias, alen);
+		if (close)
+			memcpy(line + 2 + alen, "--", 2);
+	}
+	g_array_set_size(f->open, close ? i : i + 1);
+}
+
+static void
+fix_delimiter(PdBoundaryStream *f, char *line, gsize len)
+{
+	open_boundary *top;
+
+	if (len < 3 || line[0] != '-' || line[1] != '-' || f->open->len == 0)
+		return;
+	top = &g_array_index(f->open, open_boundary, f->open->len - 1);
+	if (len - 2 >= top->len && memcmp(line + 2, top->name, top->len) == 0) {
+		rewrite_delimiter(f, line, len, f->open->len - 1);
+		return;
+	}
+	for (guint i = f->open->len - 1; i-- > 0;) {
+		open_boundary *b = &g_array_index(f->open, open_boundary, i);
+		const char *after = line + 2 + b->len;
+
+		if (len - 2 < b->len || memcmp(line + 2, b->name, b->len) != 0)
+			continue;
+		if (after < line + len && *after != ' ' && *after != '\t' && *after != '-')
+			continue;
+		if (after < line + len && *after == '-' && (after + 1 >= line + len || after[1] != '-'))
+			continue;
+		if (b->len < top->len && memcmp(top->name, b->name, b->len) == 0)
+			line[1] = ' ';   /* text, not a delimiter: see above */
+		else
+			rewrite_delimiter(f, line, len, i);
+		return;
+	}
+}
+
+static void
+fix_line(PdBoundaryStream *f, char *line, gsize len)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len == 0) {
+		f->in_type = FALSE;
+		return;
+	}
+	if (line[0] == '-')
+		fix_delimiter(f, line, len);
+	else
+		watch_fields(f, line, len);
+}
+
+/* Examine one more line (or pass on a piece of one too long); FALSE at
+ * the end of the input. */
+static gboolean
+fixer_advance(PdBoundaryStream *f)
+{
+	for (;;) {
+		guint8 *start = f->buf->data + f->ready;
+		gsize avail = f->buf->len - f->ready;
+		guint8 *nl = avail > 0 ? memchr(start, '\n', avail) : NULL;
+		guint8 chunk[4096];
+		ssize_t n;
+
+		if (nl != NULL) {
+			if (!f->midline)
+				fix_line(f, (char *)start, (gsize)(nl + 1 - start));
+			f->midline = FALSE;
+			f->ready += (gsize)(nl + 1 - start);
+			return TRUE;
+		}
+		if (f->inner_eof || avail >= MAX_FIXED_LINE) {
+			if (avail == 0)
+				return FALSE;
+			if (f->inner_eof && !f->midline)
+				fix_line(f, (char *)start, avail);
+			f->midline = !f->inner_eof;
+			f->ready = f->buf->len;
+			return TRUE;
+		}
+		n = g_mime_stream_read(f->inner, (char *)chunk, sizeof chunk);
+		if (n <= 0)
+			f->inner_eof = TRUE;
+		else
+			g_byte_array_append(f->buf, chunk, (guint)n);
+	}
+}
+
+static ssize_t
+fixer_read(GMimeStream *stream, char *buf, size_t len)
+{
+	PdBoundaryStream *f = FIXER(stream);
+	gsize n;
+
+	while (f->ready < len && fixer_advance(f))
+		;
+	n = MIN(len, f->ready);
+	memcpy(buf, f->buf->data, n);
+	g_byte_array_remove_range(f->buf, 0, (guint)n);
+	f->ready -= n;
+	stream->position += (gint64)n;
+	return (ssize_t)n;
+}
+
+static gboolean
+fixer_eos(GMimeStream *stream)
+{
+	PdBoundaryStream *f = FIXER(stream);
+
+	return f->buf->len == 0 && (f->inner_eof || g_mime_stream_eos(f->inner));
+}
+
+static void
+fixer_drop(PdBoundaryStream *f)
+{
+	g_byte_array_set_size(f->buf, 0);
+	f->ready = 0;
+	f->midline = FALSE;
+	f->inner_eof = FALSE;
+}
+
+static int
+fixer_reset(GMimeStream *stream)
+{
+	int rc = g_mime_stream_reset(FIXER(stream)->inner);
+
+	fixer_drop(FIXER(stream));
+	stream->position = g_mime_stream_tell(FIXER(stream)->inner);
+	return rc;
+}
+
+static gint64
+fixer_seek(GMimeStream *stream, gint64 offset, GMimeSeekWhence whence)
+{
+	PdBoundaryStream *f = FIXER(stream);
+	gint64 pos;
+
+	if (whence == GMIME_STREAM_SEEK_CUR) {
+		offset += stream->position;
+		whence = GMIME_STREAM_SEEK_SET;
+	}
+	pos = g_mime_stream_seek(f->inner, offset, whence);
+	if (pos >= 0) {
+		fixer_drop(f);
+		stream->position = pos;
+	}
+	return pos;
+}
+
+static gint64
+fixer_tell(GMimeStream *stream)
+{
+	return stream->position;
+}
+
+static gint64
+fixer_length(GMimeStream *stream)
+{
+	return g_mime_stream_length(FIXER(stream)->inner);
+}
+
+/* Contents come from the source as it is. */
+static GMimeStream *
+fixer_substream(GMimeStream *stream, gint64 start, gint64 end)
+{
+	return raw_substream(FIXER(stream)->inner, start, end);
+}
+
+static void
+pd_boundary_stream_class_init(PdBoundaryStreamClass *klass)
+{
+	GMimeStreamClass *sc = GMIME_STREAM_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->finalize = fixer_finalize;
+	sc->read = fixer_read;
+	sc->write = guard_write;
+	sc->flush = guard_flush;
+	sc->close = guard_close;
+	sc->eos = fixer_eos;
+	sc->reset = fixer_reset;
+	sc->seek = fixer_seek;
+	sc->tell = fixer_tell;
+	sc->length = fixer_length;
+	sc->substream = fixer_substream;
+}
+
+GMimeStream *
+pd_boundary_stream_new(GMimeStream *inner)
+{
+	PdBoundaryStream *f = g_object_new(pd_boundary_stream_get_type(), NULL);
+
+	f->inner = g_object_ref(inner);
+	g_mime_stream_construct(GMIME_STREAM(f), inner->bound_start, inner->bound_end);
+	GMIME_STREAM(f)->position = g_mime_stream_tell(inner);
+	return GMIME_STREAM(f);
 }
 
 /* ---- sink: decoded attachment bytes to the attachment sink ------------ */
