@@ -365,6 +365,7 @@ pd_join_stream_new(GBytes *head, GMimeStream *src, gint64 from)
 #define MAX_FIXED_LINE (64 * 1024)   /* longer lines pass unexamined */
 #define LONG_BOUNDARY 1000           /* well under GMime's read buffer */
 #define MAX_OPEN_BOUNDARIES 256      /* deeper is over the limits anyway */
+#define FIXER_CHUNK 16384
 
 typedef struct {
 	char *name;
@@ -375,8 +376,9 @@ typedef struct {
 typedef struct {
 	GMimeStream parent;
 	GMimeStream *inner;
-	GByteArray *buf;     /* read from inner, not yet handed out */
-	gsize ready;         /* buf[0, ready) is examined */
+	GByteArray *buf;     /* read from inner; buf[0, head) is handed out */
+	gsize head;
+	gsize ready;         /* buf[head, ready) is examined, not yet handed out */
 	gboolean midline;    /* ready ends inside a line too long to examine */
 	gboolean inner_eof;
 	GArray *open;        /* of open_boundary, innermost last */
@@ -592,7 +594,7 @@ fixer_advance(PdBoundaryStream *f)
 		guint8 *start = f->buf->data + f->ready;
 		gsize avail = f->buf->len - f->ready;
 		guint8 *nl = avail > 0 ? memchr(start, '\n', avail) : NULL;
-		guint8 chunk[4096];
+		guint old;
 		ssize_t n;
 
 		if (nl != NULL) {
@@ -611,11 +613,16 @@ fixer_advance(PdBoundaryStream *f)
 			f->ready = f->buf->len;
 			return TRUE;
 		}
-		n = g_mime_stream_read(f->inner, (char *)chunk, sizeof chunk);
-		if (n <= 0)
-			f->inner_eof = TRUE;
-		else
-			g_byte_array_append(f->buf, chunk, (guint)n);
+		if (f->head > 0) {
+			g_byte_array_remove_range(f->buf, 0, (guint)f->head);
+			f->ready -= f->head;
+			f->head = 0;
+		}
+		old = f->buf->len;
+		g_byte_array_set_size(f->buf, old + FIXER_CHUNK);
+		n = g_mime_stream_read(f->inner, (char *)f->buf->data + old, FIXER_CHUNK);
+		g_byte_array_set_size(f->buf, old + (n > 0 ? (guint)n : 0));
+		f->inner_eof = n <= 0;
 	}
 }
 
@@ -625,12 +632,15 @@ fixer_read(GMimeStream *stream, char *buf, size_t len)
 	PdBoundaryStream *f = FIXER(stream);
 	gsize n;
 
-	while (f->ready < len && fixer_advance(f))
+	while (f->ready - f->head < len && fixer_advance(f))
 		;
-	n = MIN(len, f->ready);
-	memcpy(buf, f->buf->data, n);
-	g_byte_array_remove_range(f->buf, 0, (guint)n);
-	f->ready -= n;
+	n = MIN(len, f->ready - f->head);
+	memcpy(buf, f->buf->data + f->head, n);
+	f->head += n;
+	if (f->head == f->buf->len) {
+		g_byte_array_set_size(f->buf, 0);
+		f->head = f->ready = 0;
+	}
 	stream->position += (gint64)n;
 	return (ssize_t)n;
 }
@@ -640,14 +650,14 @@ fixer_eos(GMimeStream *stream)
 {
 	PdBoundaryStream *f = FIXER(stream);
 
-	return f->buf->len == 0 && (f->inner_eof || g_mime_stream_eos(f->inner));
+	return f->head == f->buf->len && (f->inner_eof || g_mime_stream_eos(f->inner));
 }
 
 static void
 fixer_drop(PdBoundaryStream *f)
 {
 	g_byte_array_set_size(f->buf, 0);
-	f->ready = 0;
+	f->head = f->ready = 0;
 	f->midline = FALSE;
 	f->inner_eof = FALSE;
 }
