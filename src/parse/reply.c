@@ -255,10 +255,123 @@ patterns(void)
 	return g_once(&once, patterns_new, NULL);
 }
 
+/* ---- prefilters ------------------------------------------------------------ */
+
+/*
+ * Most lines are prose and match no pattern, and a regex call costs far more
+ * than looking at a few bytes, so each pattern has a cheap test that a text
+ * can match it: a literal every match contains, or the words a match can
+ * begin with. Each test is a necessary condition of its pattern; keep them
+ * in step when a pattern changes. Under the patterns' caseless Unicode
+ * matching the only non-ASCII characters equal to ASCII letters are the
+ * Kelvin sign (k) and the long s (ſ), and \d and \s take non-ASCII digits
+ * and spaces; so tests on letters are made only on pure ASCII text, and a
+ * text with other bytes keeps the benefit of the doubt.
+ */
+
+/* First words of the footer_strong alternatives that can match ASCII text. */
+static const char *const footer_strong_words[] = {
+	"sent ", "get ", "von ", "gesendet ", "diese ", "envoye ", "obtenir ", "enviado ", "obtener ",
+	"obter ", "baixe ", "baixar ", "inviato ", "scarica ", "verzonden ", "verstuurd ", "outlook ",
+	"pobierz ", "sendt ", NULL
+};
+
+/* First words of the footer_weak alternatives. */
+static const char *const footer_weak_words[] = { "sent ", "from ", NULL };
+
+/* First words of the RX_FORWARD_INTRO phrases that can match ASCII text,
+ * and the ASCII letters any of its phrases begins with. */
+static const char *const forward_intro_words[] = {
+	"begin ", "anfang ", "inicio ", "comienzo ", "inizio ", "vidarebefordrat ", "videresendt ", NULL
+};
+#define FORWARD_INTRO_LETTERS "abcdipv"
+
+static gboolean
+is_ascii(const char *s, gsize len)
+{
+	for (gsize i = 0; i < len; i++)
+		if ((guchar) s[i] >= 0x80)
+			return FALSE;
+	return TRUE;
+}
+
+/* Whether s contains needle (lower-case ASCII), ignoring ASCII case. */
+static gboolean
+contains_ci(const char *s, gsize len, const char *needle)
+{
+	gsize n = strlen(needle);
+
+	for (gsize i = 0; i + n <= len; i++)
+		if (g_ascii_tolower(s[i]) == needle[0] && g_ascii_strncasecmp(s + i, needle, n) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Whether s begins with one of words (lower-case ASCII), ignoring ASCII case. */
+static gboolean
+starts_with_ci(const char *s, gsize len, const char *const *words)
+{
+	for (; *words != NULL; words++) {
+		gsize n = strlen(*words);
+
+		if (n <= len && g_ascii_strncasecmp(s, *words, n) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether s, ASCII, begins with one of words; other text, whether it
+ * begins with one of letters (lower-case ASCII) or a non-ASCII character. */
+static gboolean
+may_begin_with(const char *s, gsize len, const char *const *words, const char *letters)
+{
+	if (is_ascii(s, len))
+		return starts_with_ci(s, len, words);
+	return len == 0 || (guchar) s[0] >= 0x80 || strchr(letters, g_ascii_tolower(s[0])) != NULL;
+}
+
+/* Whether the text s (len bytes) can match pattern id at all. */
+static gboolean
+rx_may_match(rx_id id, const char *s, gsize len)
+{
+	switch (id) {
+	case RX_VERB_CJK:
+		return !is_ascii(s, len);
+	case RX_GMAIL_DATE:
+		return contains_ci(s, len, "gmt");
+	case RX_ZOHO:
+		return len >= 2 && s[0] == '-' && s[1] == '-';
+	case RX_ORIGINAL:
+	case RX_FORWARD:
+		return len >= 2 && memmem(s, len, "--", 2) != NULL;
+	case RX_FORWARD_INTRO:
+		return may_begin_with(s, len, forward_intro_words, FORWARD_INTRO_LETTERS);
+	case RX_URL:
+		return memchr(s, '<', len) != NULL || contains_ci(s, len, "http");
+	case RX_DASH_NAME:
+		return len > 0 && s[0] == '-';
+	case RX_FOOTER_STRONG:
+		/* The alternatives that may begin with anything need non-ASCII text. */
+		return !is_ascii(s, len) || starts_with_ci(s, len, footer_strong_words);
+	case RX_FOOTER_WEAK:
+		return may_begin_with(s, len, footer_weak_words, "sf");
+	default:
+		return TRUE;
+	}
+}
+
+/* Whether the len bytes at s (no NUL needed) match pattern id. */
+static gboolean
+rx_match(rx_id id, const char *s, gsize len)
+{
+	return rx_may_match(id, s, len) &&
+	       g_regex_match_full(patterns()->rx[id], s, (gssize) len, 0, 0, NULL, NULL);
+}
+
 static gboolean
 rx_is(rx_id id, const char *s)
 {
-	return g_regex_match(patterns()->rx[id], s, 0, NULL);
+	return rx_match(id, s, strlen(s));
 }
 
 /* ---- lines --------------------------------------------------------------- */
@@ -493,11 +606,12 @@ mark_hard(rtext *t)
 
 		if (l->kind != LK_TEXT)
 			continue;
-		if (l->len <= PD_REPLY_MARKER_MAX && memchr(l->s, '-', l->len) != NULL) {
-			char *s = trimmed_dup(l, PD_REPLY_MARKER_MAX);
+		if (l->len <= PD_REPLY_MARKER_MAX) {
+			const char *s;
+			gsize len;
 
-			hard = s != NULL && rx_is(RX_ORIGINAL, s);
-			g_free(s);
+			trimmed(l, &s, &len);
+			hard = rx_match(RX_ORIGINAL, s, len);
 		}
 		if (!hard && header_label(l) != 0)
 			hard = header_block_at(t, i);
@@ -557,11 +671,15 @@ verb_has_subject(GRegex *rx, const char *s)
 }
 
 static gboolean
+ends_with_colon_len(const char *s, gsize len)
+{
+	return (len > 0 && s[len - 1] == ':') || (len >= 3 && memcmp(s + len - 3, "：", 3) == 0);
+}
+
+static gboolean
 ends_with_colon(const char *s)
 {
-	gsize len = strlen(s);
-
-	return (len > 0 && s[len - 1] == ':') || g_str_has_suffix(s, "：");
+	return ends_with_colon_len(s, strlen(s));
 }
 
 /* How surely one candidate (its lines joined by spaces) is an attribution. */
@@ -696,18 +814,21 @@ set_attr(rtext *t, guint first, guint last)
 static guint
 mark_attribution_at(rtext *t, guint i)
 {
-	char *s = trimmed_dup(&t->l[i], PD_REPLY_MARKER_MAX);
-	gboolean gmail = s != NULL && rx_is(RX_GMAIL_DATE, s);
+	const char *s;
+	gsize len;
+	gboolean gmail;
 	guint first = i, last = i;
 	attr_strength a = ATTR_NONE;
 
+	/* A candidate line is never longer than PD_REPLY_MARKER_MAX. */
+	trimmed(&t->l[i], &s, &len);
+	gmail = rx_match(RX_GMAIL_DATE, s, len);
 	if (gmail) {
 		last = gmail_span_end(t, i);
 		a = ATTR_STRONG;
-	} else if (s != NULL && (ends_with_colon(s) || rx_is(RX_ZOHO, s))) {
+	} else if (ends_with_colon_len(s, len) || rx_match(RX_ZOHO, s, len)) {
 		a = attribution_ending_at(t, i, &first);
 	}
-	g_free(s);
 	/* A weak one is only believed above a "> " block. */
 	if (a == ATTR_NONE || (a == ATTR_WEAK && !quote_follows(t, last)))
 		return i;
@@ -758,9 +879,15 @@ quote_is_attributed(const rtext *t, guint q)
 /* ---- kinds ---------------------------------------------------------------- */
 
 static gboolean
+is_forward_text(const char *s, gsize len)
+{
+	return rx_match(RX_FORWARD, s, len) || rx_match(RX_FORWARD_INTRO, s, len);
+}
+
+static gboolean
 is_forward_line(const char *s)
 {
-	return rx_is(RX_FORWARD, s) || rx_is(RX_FORWARD_INTRO, s);
+	return is_forward_text(s, strlen(s));
 }
 
 /* A client that re-wraps quoted text without adding "> " leaves a lowercase
@@ -788,11 +915,12 @@ classify(rtext *t)
 		l->owner = OWN_NEW;
 		l->kind = is_blank(l) ? LK_BLANK : is_quote(l) ? LK_QUOTE : LK_TEXT;
 		if (l->kind == LK_TEXT && l->len <= PD_REPLY_MARKER_MAX) {
-			char *s = trimmed_dup(l, PD_REPLY_MARKER_MAX);
+			const char *s;
+			gsize len;
 
-			if (s != NULL && is_forward_line(s))
+			trimmed(l, &s, &len);
+			if (is_forward_text(s, len))
 				l->kind = LK_FWD;
-			g_free(s);
 		}
 	}
 	for (guint i = 1; i + 1 < t->n; i++)
@@ -887,30 +1015,51 @@ typedef enum {
 	SIG_NAME,     /* "-Abhishek Kona" as the last line */
 } sig_kind;
 
-/* The footer line with links and brackets removed: "Get [Outlook for
- * Android](https://aka.ms/x)" -> "Get Outlook for Android". */
-static char *
-footer_text(const rline *l)
-{
-	char *s = trimmed_dup(l, PD_REPLY_FOOTER_MAX), *clean;
-	GString *out;
+/* A footer line as footer_text() gives it: at most PD_REPLY_FOOTER_MAX bytes. */
+typedef char footer_buf[PD_REPLY_FOOTER_MAX + 1];
 
-	if (s == NULL)
-		return NULL;
-	clean = g_regex_replace_literal(patterns()->rx[RX_URL], s, -1, 0, "", 0, NULL);
-	g_free(s);
+/* s without brackets and doubled spaces, and without "(< " in front and
+ * "(<) >" behind, into out (at least as long as s). */
+static gsize
+footer_clean(const char *s, char *out)
+{
+	gsize n = 0, start = 0;
+
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p != '[' && *p != ']' && !(*p == ' ' && (n == 0 || out[n - 1] == ' ')))
+			out[n++] = *p;
+	while (n > 0 && strchr("(<) >", out[n - 1]) != NULL)
+		n--;
+	while (start < n && strchr("(< ", out[start]) != NULL)
+		start++;
+	memmove(out, out + start, n - start);
+	out[n - start] = '\0';
+	return n - start;
+}
+
+/* The footer line with links and brackets removed: "Get [Outlook for
+ * Android](https://aka.ms/x)" -> "Get Outlook for Android". Its length,
+ * or -1 when the line is too long to be a footer. */
+static gssize
+footer_text(const rline *l, footer_buf out)
+{
+	const char *s;
+	gsize len;
+	char *clean;
+
+	trimmed(l, &s, &len);
+	if (len > PD_REPLY_FOOTER_MAX)
+		return -1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	if (!rx_may_match(RX_URL, out, len))
+		return (gssize) footer_clean(out, out);
+	clean = g_regex_replace_literal(patterns()->rx[RX_URL], out, (gssize) len, 0, "", 0, NULL);
 	if (clean == NULL)
-		return NULL;
-	out = g_string_new(NULL);
-	for (const char *p = clean; *p != '\0'; p++)
-		if (*p != '[' && *p != ']' && !(*p == ' ' && (out->len == 0 || out->str[out->len - 1] == ' ')))
-			g_string_append_c(out, *p);
+		return -1;
+	len = footer_clean(clean, out);
 	g_free(clean);
-	while (out->len > 0 && strchr("(<) >", out->str[out->len - 1]) != NULL)
-		g_string_truncate(out, out->len - 1);
-	while (out->len > 0 && strchr("(< ", out->str[0]) != NULL)
-		g_string_erase(out, 0, 1);
-	return g_string_free(out, FALSE);
+	return (gssize) len;
 }
 
 static gboolean
@@ -936,7 +1085,8 @@ static sig_kind
 signature_kind(const rtext *t, guint i)
 {
 	const rline *l = &t->l[i];
-	char *s;
+	footer_buf s;
+	gssize n;
 	sig_kind k = SIG_NONE;
 
 	if (l->len == 3 && memcmp(l->s, "-- ", 3) == 0)
@@ -945,14 +1095,15 @@ signature_kind(const rtext *t, guint i)
 		return SIG_BARE;
 	if (is_list_footer(t, i))
 		return SIG_LIST;
-	s = footer_text(l);
-	if (s != NULL && rx_is(RX_FOOTER_STRONG, s))
+	n = footer_text(l, s);
+	if (n < 0)
+		return SIG_NONE;
+	if (rx_match(RX_FOOTER_STRONG, s, (gsize) n))
 		k = SIG_FOOTER;
-	else if (s != NULL && rx_is(RX_FOOTER_WEAK, s))
+	else if (rx_match(RX_FOOTER_WEAK, s, (gsize) n))
 		k = SIG_WEAK;
-	else if (s != NULL && g_regex_match(patterns()->rx[RX_DASH_NAME], s, 0, NULL))
+	else if (rx_match(RX_DASH_NAME, s, (gsize) n))
 		k = SIG_NAME;
-	g_free(s);
 	return k;
 }
 
