@@ -29,8 +29,20 @@ Expectations, one per line (# comments):
   nothing-sent              this step queued no notification
   sent-contains KIND TO TEXT   its message contains TEXT
   sent-lacks KIND TO TEXT      its message does not contain TEXT
+  count T TYPE N            ticket T has exactly N events of TYPE (exactly once)
+  event-at T TYPE INSTANT   ticket T's (first) event TYPE happened at INSTANT (2026-03-02T09:00:00Z)
+  sla T TARGET STATE        postdesk sla explain: the clock TARGET (first-response, next-reply,
+                            resolution) is in STATE (running, paused, met, stopped)
+  sla-field T TARGET FIELD VALUE   ... and its JSON FIELD (due, used_seconds, breached, ...) is VALUE
+  next-action T INSTANT     the scheduler's next instant for ticket T (or none)
+
+Time: a step NN.at holds the instant the step happens at (the clock of
+every command of the step, through PD_NOW_USEC); a step NN.tick instead of
+NN.eml delivers nothing: at the instant it holds, the daemon makes one pass
+(postdeskd --once), which does the scheduler's due actions. Each step is a
+new process, so a tick after a due time is also a restart before the action.
 """
-import email, email.policy, json, os, re, shutil, subprocess, sys, tempfile
+import datetime, email, email.policy, json, os, re, shutil, subprocess, sys, tempfile
 
 TOP = os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 n_tests = 0
@@ -67,6 +79,14 @@ class Desk:
     def run(self, args, stdin=None):
         p = subprocess.run(args, input=stdin, capture_output=True, env=self.env)
         return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    def at(self, instant):
+        """Pin the clock of the commands that follow (None: the real clock)."""
+        if instant is None:
+            self.env["PD_NOW_USEC"] = ""
+            return
+        t = datetime.datetime.fromisoformat(instant.strip().replace("Z", "+00:00"))
+        self.env["PD_NOW_USEC"] = str(int(t.timestamp()) * 1000000)
 
     def pd(self, *args):
         return self.run(["postdesk", "-c", self.conf] + list(args))
@@ -152,6 +172,24 @@ def check(desk, line, outcome, new_jobs):
     if k == "assignee":
         a = ticket(w[1]).get("assignee") or "none"
         return a == w[2], "assignee: %s" % a
+    if k == "count":
+        n = sum(1 for e in ticket(w[1])["events"] if e["type"] == w[2])
+        return n == int(w[3]), "%d events %s" % (n, w[2])
+    if k == "event-at":
+        times = [e["time"] for e in ticket(w[1])["events"] if e["type"] == w[2]]
+        return times[:1] == [w[3]], "%s at %s" % (w[2], times)
+    if k in ("sla", "sla-field", "next-action"):
+        x = desk.json("sla", "explain", w[1])
+        if k == "next-action":
+            got = x.get("next_action_at") or "none"
+            return got == w[2], json.dumps(x, ensure_ascii=False)[:2000]
+        clock = [c for c in x["clocks"] if c["target"] == w[2]]
+        if not clock:
+            return False, "no clock %s: %s" % (w[2], json.dumps(x)[:1500])
+        field, want = ("state", w[3]) if k == "sla" else (w[3], w[4])
+        got = clock[0].get(field)
+        got = "none" if got is None else str(got).lower() if isinstance(got, bool) else str(got)
+        return got == want, "%s is %s: %s" % (field, got, json.dumps(clock[0])[:1500])
     if k in ("sent", "not-sent"):
         j = job_for(w[1], w[2])
         return (j is not None) == (k == "sent"), "new jobs: %s" % [(j["kind"], j["rcpts"]) for j in new_jobs]
@@ -173,8 +211,18 @@ def run_case(case_dir):
     name = os.path.basename(case_dir)
     desk = Desk(case_dir)
     try:
-        steps = sorted(f[:-4] for f in os.listdir(case_dir) if f.endswith(".eml"))
+        steps = sorted(os.path.splitext(f)[0] for f in os.listdir(case_dir) if f.endswith((".eml", ".tick")))
         for step in steps:
+            at = os.path.join(case_dir, step + ".at")
+            tick = os.path.join(case_dir, step + ".tick")
+            desk.at(open(tick if os.path.exists(tick) else at).read() if os.path.exists(tick) or os.path.exists(at) else None)
+            if os.path.exists(tick):
+                before = {j["id"] for j in desk.json("outbox", "list")}
+                rc, _, err = desk.run(["postdeskd", "-c", desk.conf, "--once"])
+                tap(rc == 0, "%s/%s: a pass of the daemon" % (name, step), err)
+                new_jobs = [j for j in desk.json("outbox", "list") if j["id"] not in before]
+                expectations(desk, case_dir, name, step, "tick", new_jobs)
+                continue
             try:
                 raw = substitute(desk, open(os.path.join(case_dir, step + ".eml"), encoding="utf-8").read())
             except Exception as e:  # a placeholder naming a job that does not exist
@@ -192,17 +240,21 @@ def run_case(case_dir):
             tap(rc == 0, "%s/%s: delivered" % (name, step), err)
             desk.run(["postdeskd", "-c", desk.conf, "--once"])
             new_jobs = [j for j in desk.json("outbox", "list") if j["id"] not in before]
-            for line in open(os.path.join(case_dir, step + ".expect"), encoding="utf-8"):
-                line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("sent-") else line.strip()
-                if not line:
-                    continue
-                try:
-                    ok, diag = check(desk, line, outcome, new_jobs)
-                except Exception as e:  # a broken expectation is a failure, with its reason
-                    ok, diag = False, repr(e)
-                tap(ok, "%s/%s: %s" % (name, step, line), diag)
+            expectations(desk, case_dir, name, step, outcome, new_jobs)
     finally:
         desk.cleanup()
+
+
+def expectations(desk, case_dir, name, step, outcome, new_jobs):
+    for line in open(os.path.join(case_dir, step + ".expect"), encoding="utf-8"):
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("sent-") else line.strip()
+        if not line:
+            continue
+        try:
+            ok, diag = check(desk, line, outcome, new_jobs)
+        except Exception as e:  # a broken expectation is a failure, with its reason
+            ok, diag = False, repr(e)
+        tap(ok, "%s/%s: %s" % (name, step, line), diag)
 
 
 def main():

@@ -460,6 +460,12 @@ pd_config_groups(const pd_config *cfg, const char *prefix)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+int
+pd_config_line(const pd_config *cfg, const char *group, const char *key)
+{
+	return cfg->lines != NULL ? line_of(cfg, group, key) : 0;
+}
+
 gboolean
 pd_config_set(pd_config *cfg, const char *group, const char *key, const char *value, GError **error)
 {

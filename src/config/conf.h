@@ -47,6 +47,9 @@ gboolean pd_config_bool(const pd_config *cfg, const char *group, const char *key
 /* The names of groups "PREFIX NAME" (e.g. the sources), in file order. */
 char **pd_config_groups(const pd_config *cfg, const char *prefix);
 
+/* The line of a key (key NULL: of the group's header) in the file; 0 if not there. */
+int pd_config_line(const pd_config *cfg, const char *group, const char *key);
+
 /* Override a value (command line, tests); validated like the file. */
 gboolean pd_config_set(pd_config *cfg, const char *group, const char *key, const char *value,
                        GError **error);

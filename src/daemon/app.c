@@ -13,6 +13,11 @@ pd_app_load_config(const char *path)
 		path = pd_config_default_path();
 	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
 	pd_config *cfg = pd_config_load(path, problems);
+	/* The service levels are part of the config: a bad calendar is a bad config. */
+	pd_sla *sla = cfg != NULL ? pd_sla_new(cfg, problems) : NULL;
+	if (cfg != NULL && sla == NULL)
+		pd_config_free(&cfg);
+	pd_sla_free(&sla);
 	for (guint i = 0; i < problems->len; i++)
 		fprintf(stderr, "%s\n", (char *)problems->pdata[i]);
 	g_ptr_array_unref(problems);
@@ -236,6 +241,11 @@ pd_app_known_new(const pd_config *cfg)
 	k->known.queues = k->queues != NULL ? (const char *const *)k->queues->pdata : NULL;
 	k->known.agents = k->agents != NULL ? (const char *const *)k->agents->pdata : NULL;
 	k->known.templates = k->templates->len > 1 ? (const char *const *)k->templates->pdata : NULL;
+	pd_sla *sla = pd_sla_new(cfg, NULL);
+	/* Like queues: checked only once the config declares some. */
+	k->slas = sla != NULL ? pd_sla_policy_names(sla) : g_new0(char *, 1);
+	k->known.slas = k->slas[0] != NULL ? (const char *const *)k->slas : NULL;
+	pd_sla_free(&sla);
 	return k;
 }
 
@@ -250,6 +260,7 @@ pd_app_known_free(pd_app_known **kp)
 	if (k->agents != NULL)
 		g_ptr_array_unref(k->agents);
 	g_ptr_array_unref(k->templates);
+	g_strfreev(k->slas);
 	g_clear_pointer(kp, g_free);
 }
 
@@ -291,6 +302,13 @@ open_conversation(pd_app *app, GError **error)
 	if (app->agents == NULL)
 		return FALSE;
 	pd_notify_set_agents(app->notify, app->agents);
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	app->sla = pd_sla_new(app->cfg, problems);
+	if (app->sla == NULL)
+		g_set_error(error, PD_ERROR, PD_ERROR_CONFIG, "%s", (char *)problems->pdata[0]);
+	g_ptr_array_unref(problems);
+	if (app->sla == NULL)
+		return FALSE;
 	app->desk_addresses = desk_addresses(app->cfg);
 	app->trusted_ids = g_strsplit_set(pd_config_string(app->cfg, "tickets", "trusted_authserv_ids"), ", ", -1);
 	app->thread = (pd_thread_ctx){ pd_notify_secret(app->notify), (const char *const *)app->desk_addresses,
@@ -301,9 +319,42 @@ open_conversation(pd_app *app, GError **error)
 		.closed_reply = pd_config_string(app->cfg, "tickets", "closed_reply"),
 		.closed_reply_by_queue = closed_policies(app->cfg),
 		.trusted_authserv_ids = (const char *const *)app->trusted_ids,
+		.sla = app->sla,
 	};
 	pd_ingest_set_conversation(app->ingest, &app->conv);
 	return TRUE;
+}
+
+/* Mail a scheduler action causes: to the requester, else to the assignee
+ * or, with none, to the queue's agents. */
+static gboolean
+scheduler_notify(pd_txn *txn, pd_ticket *t, guint32 seq, const char *kind, gboolean to_requester,
+                 const char *extra_json, gpointer data, GError **error)
+{
+	pd_app *app = data;
+	guint idx = 0;
+	if (to_requester)
+		return pd_notify_one(app->notify, txn, t, seq, kind, t->requester, t->requester_name, FALSE, NULL,
+		                     extra_json, &idx, error);
+	if (t->assignee != NULL)
+		return pd_notify_one(app->notify, txn, t, seq, kind, t->assignee, NULL, FALSE, NULL, extra_json, &idx, error);
+	const char **agents = pd_notify_queue_agents(app->notify, t->queue);
+	gboolean ok = TRUE;
+	for (int i = 0; ok && agents[i] != NULL; i++)
+		ok = pd_notify_one(app->notify, txn, t, seq, kind, agents[i], NULL, FALSE, NULL, extra_json, &idx, error);
+	g_free(agents);
+	return ok;
+}
+
+gboolean
+pd_app_run_scheduler(pd_app *app, gint64 now, pd_sla_run_stats *stats)
+{
+	GError *e = NULL;
+	if (pd_sla_run(app->store, app->sla, now, scheduler_notify, app, stats, &e))
+		return TRUE;
+	g_warning("scheduler: %s; the due actions stay due", e->message);
+	g_error_free(e);
+	return FALSE;
 }
 
 gboolean
@@ -393,6 +444,7 @@ pd_app_close(pd_app *app)
 	pd_ingest_free(&app->ingest);
 	pd_notify_free(&app->notify);
 	pd_agents_free(&app->agents);
+	pd_sla_free(&app->sla);
 	g_strfreev(app->desk_addresses);
 	g_strfreev(app->trusted_ids);
 	g_clear_pointer(&app->conv.closed_reply_by_queue, g_hash_table_unref);

@@ -9,6 +9,7 @@
 #include "notify/notify.h"
 #include "notify/notifier.h"
 #include "rules/rules.h"
+#include "sla/sla.h"
 
 typedef struct {
 	pd_config *cfg;
@@ -17,6 +18,7 @@ typedef struct {
 	pd_notify *notify;
 	pd_notifier *notifier;
 	pd_agents *agents;
+	pd_sla *sla;                /* service levels and lifecycle timers */
 	char **desk_addresses;      /* the desk's and the queues' addresses */
 	char **trusted_ids;         /* authserv-ids whose Authentication-Results we believe */
 	pd_thread_ctx thread;
@@ -51,6 +53,7 @@ void pd_app_close_keep_store(pd_app *app);
 typedef struct {
 	pd_rules_known known;
 	GPtrArray *queues, *agents, *templates;   /* owned strings, NULL-terminated */
+	char **slas;
 } pd_app_known;
 pd_app_known *pd_app_known_new(const pd_config *cfg);
 void pd_app_known_free(pd_app_known **k);
@@ -59,6 +62,9 @@ void pd_app_known_free(pd_app_known **k);
  * whole set is refused and the set in force stays. A missing directory
  * means no rules. */
 gboolean pd_app_load_rules(pd_app *app, GError **error);
+
+/* Do the SLA and lifecycle actions due at now; logs and returns FALSE on store trouble. */
+gboolean pd_app_run_scheduler(pd_app *app, gint64 now, pd_sla_run_stats *stats);
 
 /* Deliver the notifications that are due; logs and returns FALSE on store trouble. */
 gboolean pd_app_run_notifier(pd_app *app);

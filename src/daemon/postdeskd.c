@@ -33,6 +33,7 @@ typedef struct {
 	GCond cond;
 	gboolean notify_due;    /* a commit made notifications: deliver now */
 	gint64 last_checkpoint;
+	gint64 last_sla;        /* monotonic time of the last scheduler run; 0: never */
 } pd_daemon;
 
 /* ---- logging ---- */
@@ -243,7 +244,9 @@ run_once(pd_daemon *d)
 		g_error_free(e);
 		res = PD_DEFER;
 	}
-	return pd_app_run_notifier(d->set->app) && res == PD_OK ? 0 : PD_EX_TEMPFAIL;
+	/* The scheduler's due actions, then every notification (theirs too). */
+	gboolean sched = pd_app_run_scheduler(d->set->app, pd_now_usec(), NULL);
+	return pd_app_run_notifier(d->set->app) && sched && res == PD_OK ? 0 : PD_EX_TEMPFAIL;
 }
 
 /* ---- the threads ---- */
@@ -291,11 +294,27 @@ notifier_thread(gpointer data)
 	return NULL;
 }
 
-/* Timed work: checkpoints now; SLA clocks, escalations and reminders will
- * hook in here. */
+/* Timed work: SLA warnings and breaches, reminders, auto-resolve and
+ * auto-close every lifecycle.interval; checkpoints every store.checkpoint_interval. */
+static void
+run_sla(pd_daemon *d)
+{
+	gint64 interval = pd_config_int(d->set->app->cfg, "lifecycle", "interval") * 1000;
+	if (d->last_sla != 0 && g_get_monotonic_time() - d->last_sla < interval)
+		return;
+	pd_sla_run_stats st;
+	if (!pd_app_run_scheduler(d->set->app, pd_now_usec(), &st))
+		return;
+	d->last_sla = g_get_monotonic_time();
+	if (st.tickets > 0)
+		g_info("scheduler: %u ticket(s): %u warning(s), %u breach(es), %u reminder(s), %u resolved, %u closed",
+		       st.tickets, st.warnings, st.breaches, st.reminders, st.resolved, st.closed);
+}
+
 static void
 scheduler_tick(pd_daemon *d)
 {
+	run_sla(d);
 	gint64 interval = pd_config_int(d->set->app->cfg, "store", "checkpoint_interval") * 1000;
 	if (g_get_monotonic_time() - d->last_checkpoint < interval)
 		return;
@@ -502,7 +521,7 @@ main(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &d.config_path, "Configuration file", "FILE" },
 		{ "check", 'n', 0, G_OPTION_ARG_NONE, &check, "Check the configuration and exit", NULL },
-		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "Process what the sources hold now, then exit", NULL },
+		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "Process what the sources hold now, do the due scheduled actions, send, then exit", NULL },
 		{ "config-reference", 0, 0, G_OPTION_ARG_NONE, &reference, "Print the configuration reference (Markdown)", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
 		{ NULL },

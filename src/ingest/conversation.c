@@ -105,16 +105,26 @@ apply_decision(pd_ticket *t, const pd_decision *r)
 	}
 	for (guint i = 0; i < r->tags->len; i++)
 		pd_strv_add(&t->tags, r->tags->pdata[i]);
-	if (r->fields->len == 0 && r->sla == NULL)
+	if (r->fields->len == 0 && r->sla == NULL && r->matched->len == 0)
 		return;
-	/* Fields and the SLA go into the record's open part. */
+	/* Fields, the SLA and the rules that held (for reports) go into the
+	 * record's open part. */
 	GVariantDict d;
 	g_variant_dict_init(&d, t->extra);
-	GVariantBuilder fields;
-	g_variant_builder_init(&fields, G_VARIANT_TYPE("a{ss}"));
-	for (guint i = 0; i + 1 < r->fields->len; i += 2)
-		g_variant_builder_add(&fields, "{ss}", r->fields->pdata[i], r->fields->pdata[i + 1]);
-	g_variant_dict_insert_value(&d, "fields", g_variant_builder_end(&fields));
+	if (r->fields->len > 0) {
+		GVariantBuilder fields;
+		g_variant_builder_init(&fields, G_VARIANT_TYPE("a{ss}"));
+		for (guint i = 0; i + 1 < r->fields->len; i += 2)
+			g_variant_builder_add(&fields, "{ss}", r->fields->pdata[i], r->fields->pdata[i + 1]);
+		g_variant_dict_insert_value(&d, "fields", g_variant_builder_end(&fields));
+	}
+	if (r->matched->len > 0) {
+		GVariantBuilder names;
+		g_variant_builder_init(&names, G_VARIANT_TYPE_STRING_ARRAY);
+		for (guint i = 0; i < r->matched->len; i++)
+			g_variant_builder_add(&names, "s", ((pd_rules_trace *)r->matched->pdata[i])->rule);
+		g_variant_dict_insert_value(&d, "rules", g_variant_builder_end(&names));
+	}
 	if (r->sla != NULL)
 		g_variant_dict_insert(&d, "sla", "s", r->sla);
 	if (t->extra != NULL)
@@ -409,6 +419,8 @@ gboolean
 pd_conversation_take(pd_txn *txn, const pd_conversation *conv, pd_conv_mail *m, GError **error)
 {
 	pd_thread_decision d = { PD_THREAD_NEW };
+	if (conv->sla != NULL)
+		pd_txn_set_event_hook(txn, pd_sla_event_hook, (gpointer)conv->sla);
 	gboolean ok = conv->thread == NULL || pd_thread_decide(txn, conv->thread, m->msg, &d, error);
 	if (ok) {
 		switch (d.kind) {

@@ -8,6 +8,7 @@
 #include "notify/notify.h"
 #include "thread/thread.h"
 #include "rules/rules.h"
+#include "sla/sla.h"
 
 typedef struct {
 	pd_notify *notify;                  /* may be NULL: no notifications */
@@ -17,6 +18,7 @@ typedef struct {
 	const char *closed_reply;           /* "new-ticket" or "reopen" */
 	GHashTable *closed_reply_by_queue;  /* queue -> policy, may be NULL */
 	const char *const *trusted_authserv_ids;  /* Authentication-Results we believe (our MTA) */
+	const pd_sla *sla;                  /* may be NULL: no SLA clocks or lifecycle timers */
 } pd_conversation;
 
 typedef struct {

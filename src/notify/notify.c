@@ -165,6 +165,7 @@ context(pd_notify *n, const pd_ticket *t, const pd_message *msg, const char *to_
 	member(b, "status", t->status);
 	member(b, "queue", t->queue);
 	member(b, "priority", t->priority);
+	member(b, "assignee", t->assignee);
 	char *tag = g_strdup_printf("[%s #%" G_GUINT64_FORMAT "]", n->o.tag, t->id);
 	member(b, "tag", tag);
 	g_free(tag);

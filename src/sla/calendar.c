@@ -856,3 +856,21 @@ char *pd_calendar_format_hours(const pd_calendar *cal)
 	}
 	return g_string_free(out, FALSE);
 }
+
+GPtrArray *
+pd_calendar_holidays(const pd_calendar *cal, gint64 a, gint64 b)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	if (b <= a)
+		return out;
+	zone z = { .cal = cal };
+	gint64 first = local_day(&z, a), last = local_day(&z, b - 1);
+	for (gint64 day = holiday_from(cal, first); day <= last; day = holiday_from(cal, day + 1)) {
+		GDate date;
+		g_date_clear(&date, 1);
+		g_date_set_julian(&date, (guint32)(day + UNIX_EPOCH_JULIAN));
+		g_ptr_array_add(out, g_strdup_printf("%04d-%02d-%02d", g_date_get_year(&date), g_date_get_month(&date),
+		                                     g_date_get_day(&date)));
+	}
+	return out;
+}

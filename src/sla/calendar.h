@@ -99,4 +99,8 @@ gint64 pd_calendar_between(const pd_calendar *cal, gint64 a, gint64 b);
  * skip plain weeks arithmetically. */
 GArray *pd_calendar_segments(const pd_calendar *cal, gint64 a, gint64 b);
 
+/* The holidays whose local date meets [a, b), as "YYYY-MM-DD" strings in
+ * order (a GPtrArray that frees them). For explain views. */
+GPtrArray *pd_calendar_holidays(const pd_calendar *cal, gint64 a, gint64 b);
+
 #endif
