@@ -46,6 +46,7 @@ int pd_cli_explain(pd_cli *cli);
 int pd_cli_rules(pd_cli *cli);
 int pd_cli_reload(pd_cli *cli);
 int pd_cli_parse_cmd(pd_cli *cli);
+int pd_cli_report(pd_cli *cli);
 int pd_cli_sla(pd_cli *cli);
 
 #endif

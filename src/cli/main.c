@@ -17,6 +17,7 @@ static const struct {
 	{ "explain", pd_cli_explain, "why a mail (by Message-ID) went to the ticket it is on" },
 	{ "quarantine", pd_cli_quarantine, "list, show, release or drop quarantined mail" },
 	{ "outbox", pd_cli_outbox, "list, show or retry notifications" },
+	{ "report", pd_cli_report, "volume, backlog, response times, SLA compliance, requesters and rule hits" },
 	{ "sla", pd_cli_sla, "explain a ticket's SLA clocks, or run the due SLA and lifecycle actions now" },
 	{ "reload", pd_cli_reload, "check the configuration and rules, then make the running daemon reload them" },
 	{ "rules", pd_cli_rules, "check the routing rules, or route mail through them without storing anything" },
