@@ -15,6 +15,9 @@ static const char *const conf_text =
 	"[calendar always]\n"
 	"timezone = Europe/Berlin\n"
 	"hours = 24x7\n"
+	"[sla legal]\n"
+	"applies = rules\n"
+	"resolution = 30d\n"
 	"[sla vip]\n"
 	"calendar = always\n"
 	"priorities = urgent\n"
@@ -272,8 +275,12 @@ test_policy_choice(void)
 	/* A rule's choice wins over the order. */
 	t->extra = g_variant_ref_sink(g_variant_new_parsed("{'sla': <'vip'>}"));
 	g_assert_cmpstr(pd_sla_policy_for(sla, t)->name, ==, "vip");
+	/* A policy for rules only is never picked by the order. */
+	g_variant_unref(t->extra);
+	t->extra = g_variant_ref_sink(g_variant_new_parsed("{'sla': <'legal'>}"));
+	g_assert_cmpstr(pd_sla_policy_for(sla, t)->name, ==, "legal");
 	char **names = pd_sla_policy_names(sla);
-	g_assert_cmpuint(g_strv_length(names), ==, 2);
+	g_assert_cmpuint(g_strv_length(names), ==, 3);
 	g_strfreev(names);
 	pd_ticket_free(&t);
 	pd_sla_free(&sla);

@@ -117,6 +117,8 @@ static const pd_cfg_decl decls[] = {
 	  "The [calendar NAME] whose working hours the targets count in (default: around the clock, UTC)." },
 	{ "sla *", "queues", PD_CFG_STRING, "", 0, 0, NULL,
 	  "Queues (comma-separated) this policy is for; empty: any. The first policy that fits a ticket, in file order, is its own, unless a rule names one (sla NAME)." },
+	{ "sla *", "applies", PD_CFG_ENUM, "auto", 0, 0, "auto|rules",
+	  "auto: to the tickets whose queue and priority fit; rules: only to tickets whose routing rule names it (sla NAME)." },
 	{ "sla *", "priorities", PD_CFG_STRING, "", 0, 0, NULL,
 	  "Priorities (comma-separated) this policy is for; empty: any." },
 	{ "sla *", "first_response", PD_CFG_DURATION, "0", 0, 365 * DAY, NULL,

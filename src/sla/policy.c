@@ -126,6 +126,7 @@ load_policies(pd_sla *sla, const pd_config *cfg, GPtrArray *problems)
 		p->queues = split_list(pd_config_string(cfg, group, "queues"));
 		p->priorities = split_list(pd_config_string(cfg, group, "priorities"));
 		p->pause = split_list(pd_config_string(cfg, group, "pause"));
+		p->rules_only = g_strcmp0(pd_config_string(cfg, group, "applies"), "rules") == 0;
 		p->warn_percent = (guint)pd_config_int(cfg, group, "warn_at");
 		const char *cal = pd_config_string(cfg, group, "calendar");
 		p->calendar_name = g_strdup(cal != NULL ? cal : "");
@@ -204,7 +205,7 @@ pd_sla_policy_for(const pd_sla *sla, const pd_ticket *t)
 		return p;
 	for (guint i = 0; i < sla->policies->len; i++) {
 		p = sla->policies->pdata[i];
-		if (listed(p->queues, t->queue) && listed(p->priorities, t->priority))
+		if (!p->rules_only && listed(p->queues, t->queue) && listed(p->priorities, t->priority))
 			return p;
 	}
 	return NULL;

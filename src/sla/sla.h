@@ -72,6 +72,7 @@ typedef struct {
 	char *name;
 	char **queues;           /* applies to these queues (empty: any) */
 	char **priorities;       /* and these priorities (empty: any) */
+	gboolean rules_only;     /* only when a rule names it */
 	const pd_calendar *calendar;
 	char *calendar_name;
 	gint64 budget[PD_SLA_NTARGETS];  /* business seconds; 0: no target */
