@@ -30,6 +30,7 @@ struct pd_spool_batch {
 	pd_spool *spool;
 	GArray *items;  /* of spool_item: messages and attachments */
 	gboolean committed;
+	gboolean wrote;     /* bytes were written (a copy, an attachment), not only linked */
 	GError *att_error;  /* the first failure staging an attachment */
 };
 
@@ -212,6 +213,7 @@ pd_spool_stage_bytes(pd_spool_batch *b, const void *data, gsize len, GError **er
 	int fd = open_temp(b->spool, &path, error);
 	if (fd < 0)
 		return -1;
+	b->wrote = TRUE;
 	if (!pd_write_all(fd, data, len, path, error)) {
 		close(fd);
 		unlink(path);
@@ -254,6 +256,7 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 	int out = open_temp(b->spool, &path, error);
 	if (out < 0)
 		return -1;
+	b->wrote = TRUE;
 	stage_hash h;
 	stage_hash_init(&h);
 	guint64 size = 0;
@@ -357,6 +360,7 @@ pd_spool_att_open(pd_spool_batch *b, GError **error)
 	GError *e = NULL;
 
 	att->batch = b;
+	b->wrote = TRUE;
 	att->fd = open_temp(b->spool, &att->tmp_path, &e);
 	if (att->fd < 0) {
 		att_failed(att, e, error);
@@ -460,6 +464,13 @@ static gboolean
 sync_all(pd_spool_batch *b, gboolean dirs, GError **error)
 {
 #ifdef HAVE_SYNCFS
+	/* Bytes we wrote must be on the disk before a name points at them. A
+	 * batch of hard links wrote none: the data is the source's own file
+	 * (the same inode), which the syncfs() after the renames covers, so one
+	 * before them would only write back the database's shared regions
+	 * (and make every page of them fault again in the next commit). */
+	if (!dirs && !b->wrote)
+		return TRUE;
 	int fd = open(b->spool->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		int rc = syncfs(fd);
@@ -480,10 +491,13 @@ sync_all(pd_spool_batch *b, gboolean dirs, GError **error)
 		g_free(dir);
 		if (!ok)
 			return FALSE;
-		if (!dirs && it->tmp_path != NULL) {
-			int f = open(it->tmp_path, O_RDONLY | O_CLOEXEC);
+		/* Without syncfs() the data of a linked file is not covered by
+		 * the sync before the renames either: fsync it here. */
+		const char *file = !dirs ? it->tmp_path : !b->wrote ? it->final_path : NULL;
+		if (file != NULL) {
+			int f = open(file, O_RDONLY | O_CLOEXEC);
 			if (f < 0 || fsync(f) != 0) {
-				pd_set_errno_error(error, errno, "fsync", it->tmp_path);
+				pd_set_errno_error(error, errno, "fsync", file);
 				if (f >= 0)
 					close(f);
 				return FALSE;
