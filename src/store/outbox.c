@@ -230,7 +230,10 @@ pd_rate_hit2(pd_txn *txn, const char *key, gint64 now, gint64 window1_us, gint64
 		g_array_append_val(times, now);
 		h1++, h2++;
 		GVariant *list = g_variant_new_fixed_array(G_VARIANT_TYPE_INT64, times->data, times->len, sizeof(gint64));
-		ok = pd_db_put(txn, DB_RATES, key, strlen(key), g_variant_new_parsed("{'hits': <%@ax>}", list), 0, error);
+		GVariantBuilder b;
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&b, "{sv}", "hits", list);
+		ok = pd_db_put(txn, DB_RATES, key, strlen(key), g_variant_builder_end(&b), 0, error);
 	}
 	if (hits1_r != NULL)
 		*hits1_r = h1;

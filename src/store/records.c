@@ -262,42 +262,94 @@ pd_ticket_to_variant(const pd_ticket *t)
 	return g_variant_builder_end(&b);
 }
 
+/* Take a string value, the first one under its key. */
+static void
+take_str(char **field, GVariant *v)
+{
+	if (*field == NULL && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+		*field = g_variant_dup_string(v, NULL);
+}
+
+static void
+take_strv(char ***field, gboolean *seen, GVariant *v)
+{
+	if (*seen || !g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY))
+		return;
+	g_strfreev(*field);
+	*field = g_variant_dup_strv(v, NULL);
+	*seen = TRUE;
+}
+
+/* One pass over the record (a lookup per field walks the dict each time,
+ * and a ticket is decoded several times in every commit). The keys this
+ * version does not know are kept in extra, in order, for the next put. */
 static pd_ticket *
 ticket_from_variant(GVariant *d)
 {
 	pd_ticket *t = pd_ticket_new();
-	t->id = dict_u64(d, "id");
-	t->status = dict_str(d, "status");
-	t->subject = dict_str(d, "subject");
-	t->requester = dict_str(d, "requester");
-	t->requester_name = dict_str(d, "requester_name");
-	t->queue = dict_str(d, "queue");
-	t->priority = dict_str(d, "priority");
-	t->source = dict_str(d, "source");
-	t->created = dict_i64(d, "created");
-	t->updated = dict_i64(d, "updated");
-	g_variant_lookup(d, "nevents", "u", &t->nevents);
-	t->assignee = dict_str(d, "assignee");
-	t->language = dict_str(d, "language");
-	t->merged_into = dict_u64(d, "merged_into");
+	gboolean seen_id = FALSE, seen_created = FALSE, seen_updated = FALSE, seen_nevents = FALSE;
+	gboolean seen_tags = FALSE, seen_watchers = FALSE, seen_links = FALSE, seen_merged = FALSE;
+	GVariantBuilder unknown;
+	gboolean any_unknown = FALSE;
+	GVariantIter it;
+	const char *k;
 	GVariant *v;
-	if ((v = g_variant_lookup_value(d, "tags", G_VARIANT_TYPE_STRING_ARRAY)) != NULL) {
-		g_strfreev(t->tags);
-		t->tags = g_variant_dup_strv(v, NULL);
+	g_variant_iter_init(&it, d);
+	while (g_variant_iter_next(&it, "{&sv}", &k, &v)) {
+		if (strcmp(k, "id") == 0) {
+			if (!seen_id && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+				t->id = g_variant_get_uint64(v), seen_id = TRUE;
+		} else if (strcmp(k, "status") == 0)
+			take_str(&t->status, v);
+		else if (strcmp(k, "subject") == 0)
+			take_str(&t->subject, v);
+		else if (strcmp(k, "requester") == 0)
+			take_str(&t->requester, v);
+		else if (strcmp(k, "requester_name") == 0)
+			take_str(&t->requester_name, v);
+		else if (strcmp(k, "queue") == 0)
+			take_str(&t->queue, v);
+		else if (strcmp(k, "priority") == 0)
+			take_str(&t->priority, v);
+		else if (strcmp(k, "source") == 0)
+			take_str(&t->source, v);
+		else if (strcmp(k, "created") == 0) {
+			if (!seen_created && g_variant_is_of_type(v, G_VARIANT_TYPE_INT64))
+				t->created = g_variant_get_int64(v), seen_created = TRUE;
+		} else if (strcmp(k, "updated") == 0) {
+			if (!seen_updated && g_variant_is_of_type(v, G_VARIANT_TYPE_INT64))
+				t->updated = g_variant_get_int64(v), seen_updated = TRUE;
+		} else if (strcmp(k, "nevents") == 0) {
+			if (!seen_nevents && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+				t->nevents = g_variant_get_uint32(v), seen_nevents = TRUE;
+		} else if (strcmp(k, "assignee") == 0)
+			take_str(&t->assignee, v);
+		else if (strcmp(k, "language") == 0)
+			take_str(&t->language, v);
+		else if (strcmp(k, "merged_into") == 0) {
+			if (!seen_merged && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+				t->merged_into = g_variant_get_uint64(v), seen_merged = TRUE;
+		} else if (strcmp(k, "tags") == 0)
+			take_strv(&t->tags, &seen_tags, v);
+		else if (strcmp(k, "watchers") == 0)
+			take_strv(&t->watchers, &seen_watchers, v);
+		else if (strcmp(k, "links") == 0) {
+			if (!seen_links && g_variant_is_of_type(v, G_VARIANT_TYPE("at"))) {
+				gsize n = 0;
+				const guint64 *ids = g_variant_get_fixed_array(v, &n, sizeof(guint64));
+				g_array_append_vals(t->links, ids, (guint)n);
+				seen_links = TRUE;
+			}
+		} else {
+			if (!any_unknown)
+				g_variant_builder_init(&unknown, G_VARIANT_TYPE_VARDICT);
+			g_variant_builder_add(&unknown, "{sv}", k, v);
+			any_unknown = TRUE;
+		}
 		g_variant_unref(v);
 	}
-	if ((v = g_variant_lookup_value(d, "watchers", G_VARIANT_TYPE_STRING_ARRAY)) != NULL) {
-		g_strfreev(t->watchers);
-		t->watchers = g_variant_dup_strv(v, NULL);
-		g_variant_unref(v);
-	}
-	if ((v = g_variant_lookup_value(d, "links", G_VARIANT_TYPE("at"))) != NULL) {
-		gsize n = 0;
-		const guint64 *ids = g_variant_get_fixed_array(v, &n, sizeof(guint64));
-		g_array_append_vals(t->links, ids, (guint)n);
-		g_variant_unref(v);
-	}
-	t->extra = g_variant_ref(d);
+	if (any_unknown)
+		t->extra = g_variant_ref_sink(g_variant_builder_end(&unknown));
 	return t;
 }
 
@@ -586,7 +638,11 @@ pd_msgid_put(pd_txn *txn, const char *msgid, guint64 ticket, guint32 seq, GError
 {
 	DB *db = txn->store->db[DB_BY_MSGID];
 	gsize n;
-	void *buf = pd_record_encode(g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", ticket, seq), &n);
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "ticket", g_variant_new_uint64(ticket));
+	g_variant_builder_add(&b, "{sv}", "seq", g_variant_new_uint32(seq));
+	void *buf = pd_record_encode(g_variant_builder_end(&b), &n);
 	DBT k = { .data = (void *)msgid, .size = (u_int32_t)strlen(msgid) };
 	DBT d = { .data = buf, .size = (u_int32_t)n };
 	int rc = db->put(db, txn->txn, &k, &d, DB_NOOVERWRITE);
