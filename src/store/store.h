@@ -81,6 +81,26 @@ pd_ticket *pd_ticket_get(pd_txn *txn, guint64 id, gboolean for_update, GError **
 typedef gboolean (*pd_ticket_visit)(const pd_ticket *ticket, gpointer data);
 gboolean pd_tickets_foreach(pd_txn *txn, const char *status, const char *requester,
                             pd_ticket_visit visit, gpointer data, GError **error);
+/* Read a record's serialized a{sv} in place, building no GVariant: for a
+ * report over every ticket, where GVariant's per-child objects cost
+ * seconds. Every offset is checked; damage reads as a missing field. */
+typedef struct {
+	const guint8 *data;
+	gsize size;
+} pd_view;
+/* The value under key if it has exactly this type ("s", "x", "as", "a{sv}", ...). */
+gboolean pd_view_lookup(const pd_view *dict, const char *key, const char *type, pd_view *value_r);
+const char *pd_view_string(const pd_view *v);       /* NULL if it is not one */
+gboolean pd_view_int64(const pd_view *v, gint64 *x_r);
+/* Arrays of variable-size elements ("as": align 1; "a{sv}": align 8). */
+gsize pd_view_n_children(const pd_view *array);
+gboolean pd_view_child(const pd_view *array, gsize i, gsize align, pd_view *child_r);
+
+/* Visit every ticket record as stored (the a{sv} of pd_ticket_to_variant
+ * and the open fields), in id order, without decoding it; the view is
+ * valid only during the call. visit returns FALSE to stop. */
+typedef gboolean (*pd_record_visit)(const pd_view *record, gpointer data);
+gboolean pd_ticket_records_foreach(pd_txn *txn, pd_record_visit visit, gpointer data, GError **error);
 
 /* ---- events: the audit log ---- */
 
