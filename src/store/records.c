@@ -34,7 +34,8 @@ pd_record_encode(GVariant *dict, gsize *len_r)
 	const guint8 *data = g_bytes_get_data(bytes, &n);
 	guint8 *buf = g_malloc(n + 1);
 	buf[0] = PD_RECORD_VERSION;
-	memcpy(buf + 1, data, n);
+	if (n > 0)  /* an empty a{sv} serializes to no bytes (and may be NULL) */
+		memcpy(buf + 1, data, n);
 	g_bytes_unref(bytes);
 	g_variant_unref(dict);
 	*len_r = n + 1;
