@@ -238,11 +238,112 @@ test_mixed_inline_text_parts(void)
 	g_assert_null(attachment(msg, 1)->filename);
 	pd_message_free(&msg);
 
-	/* a text part in a multipart/related is a resource, not more text */
+}
+
+/* A multipart/mixed that begins with HTML: its text is the body (the HTML
+ * kept as body_html), and later inline text parts, plain or HTML, follow. */
+static void
+test_mixed_html_first(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nContent-Type: multipart/mixed; boundary=m\n\n"
+	                           "--m\nContent-Type: text/html\n\n<p>Hello <b>there</b></p>\n"
+	                           "--m\nContent-Type: text/plain\n\ntext footer\n"
+	                           "--m\nContent-Type: text/plain; name=notes.txt\n\nattached notes\n"
+	                           "--m\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n"
+	                           "iVBORw0KGgo=\n"
+	                           "--m\nContent-Type: text/html\n\n<p>later <i>html</i></p>\n--m--\n");
+
+	g_assert_cmpstr(msg->body, ==, "Hello there\n\ntext footer\n\nlater html");
+	g_assert_cmpstr(msg->body_new, ==, msg->body);
+	g_assert_cmpstr(msg->body_html, ==, "<p>Hello <b>there</b></p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 2);
+	g_assert_cmpstr(attachment(msg, 0)->filename, ==, "notes.txt");
+	g_assert_cmpstr(attachment(msg, 1)->content_type, ==, "image/png");
+	pd_message_free(&msg);
+
+	/* quoted history marked in the HTML: the new text is the HTML's own */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/mixed; boundary=m\n\n"
+	               "--m\nContent-Type: text/html\n\n<div>Thanks!</div>"
+	               "<div class=\"gmail_quote\">On Mon, Bob wrote:<blockquote>old</blockquote></div>\n"
+	               "--m\nContent-Type: text/plain\n\nlist footer\n--m--\n");
+	g_assert_true(g_str_has_prefix(msg->body, "Thanks!\n"));
+	g_assert_true(g_str_has_suffix(msg->body, "\n\nlist footer"));
+	g_assert_cmpstr(msg->body_new, ==, "Thanks!");
+	pd_message_free(&msg);
+
+	/* an empty HTML part first: the text part is the body */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/mixed; boundary=m\n\n"
+	               "--m\nContent-Type: text/html\n\n<p> </p>\n"
+	               "--m\nContent-Type: text/plain\n\nthe text\n--m--\n");
+	g_assert_cmpstr(msg->body, ==, "the text");
+	g_assert_cmpstr(msg->body_new, ==, "the text");
+	g_assert_cmpstr(msg->body_html, ==, "<p> </p>");
+	pd_message_free(&msg);
+
+	/* an alternative whose HTML choice is a multipart/mixed (Apple Mail):
+	 * the plain choice is the body; the HTML choice's parts add nothing */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/alternative; boundary=a\n\n"
+	               "--a\nContent-Type: text/plain\n\nHello\n"
+	               "--a\nContent-Type: multipart/mixed; boundary=m\n\n"
+	               "--m\nContent-Type: text/html\n\n<p>Hello</p>\n"
+	               "--m\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+	               "--m\nContent-Type: text/html\n\n<p>the HTML choice</p>\n--m--\n--a--\n");
+	g_assert_cmpstr(msg->body, ==, "Hello");
+	g_assert_cmpstr(msg->body_html, ==, "<p>Hello</p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 1);
+	g_assert_cmpstr(attachment(msg, 0)->content_type, ==, "image/png");
+	pd_message_free(&msg);
+}
+
+/* A multipart/related shows its root (named by start, else the first
+ * part); its other inline text parts follow it in the body; a text part
+ * with a Content-ID (a resource of the root) or a file name is an
+ * attachment. Nothing is lost. */
+static void
+test_related_text_parts(void)
+{
+	pd_message *msg = parse_ok("From: a@example.com\nContent-Type: multipart/related; boundary=r\n\n"
+	                           "--r\nContent-Type: text/html\n\n<p>root <img src=\"cid:logo@x\"></p>\n"
+	                           "--r\nContent-Type: image/png\nContent-ID: <logo@x>\n"
+	                           "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+	                           "--r\nContent-Type: text/plain\n\nsecond note\n"
+	                           "--r\nContent-Type: text/plain\nContent-ID: <frag@x>\n\nreferenced text\n"
+	                           "--r\nContent-Type: text/plain; name=a.txt\n\nnamed text\n"
+	                           "--r\nContent-Type: text/html\n\n<p>more <b>html</b></p>\n--r--\n");
+
+	g_assert_cmpstr(msg->body, ==, "root\n\nsecond note\n\nmore html");
+	g_assert_cmpstr(msg->body_html, ==, "<p>root <img src=\"cid:logo@x\"></p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 3);
+	g_assert_cmpstr(attachment(msg, 0)->content_id, ==, "logo@x");
+	g_assert_cmpstr(attachment(msg, 1)->content_type, ==, "text/plain");
+	g_assert_cmpstr(attachment(msg, 1)->content_id, ==, "frag@x");
+	g_assert_cmpuint(attachment(msg, 1)->size, ==, strlen("referenced text"));
+	g_assert_cmpstr(attachment(msg, 2)->filename, ==, "a.txt");
+	pd_message_free(&msg);
+
+	/* two plain parts: the second follows the root */
 	msg = parse_ok("From: a@example.com\nContent-Type: multipart/related; boundary=r\n\n"
 	               "--r\nContent-Type: text/plain\n\nroot\n"
-	               "--r\nContent-Type: text/plain\n\nresource\n--r--\n");
-	g_assert_cmpstr(msg->body, ==, "root");
+	               "--r\nContent-Type: text/plain\n\nsecond\n--r--\n");
+	g_assert_cmpstr(msg->body, ==, "root\n\nsecond");
+	g_assert_cmpuint(msg->attachments->len, ==, 0);
+	pd_message_free(&msg);
+
+	/* start names the root: it comes first, whatever its place */
+	msg = parse_ok("From: a@example.com\n"
+	               "Content-Type: multipart/related; boundary=r; start=\"<main@x>\"; type=text/html\n\n"
+	               "--r\nContent-Type: text/plain\n\nfirst in order\n"
+	               "--r\nContent-Type: text/html\nContent-ID: <main@x>\n\n<p>the root</p>\n--r--\n");
+	g_assert_cmpstr(msg->body, ==, "the root\n\nfirst in order");
+	g_assert_cmpstr(msg->body_html, ==, "<p>the root</p>");
+	g_assert_cmpuint(msg->attachments->len, ==, 0);
+	pd_message_free(&msg);
+
+	/* a start that names no part: the first part is the root */
+	msg = parse_ok("From: a@example.com\nContent-Type: multipart/related; boundary=r; start=\"<nowhere@x>\"\n\n"
+	               "--r\nContent-Type: text/plain\n\nfirst\n"
+	               "--r\nContent-Type: text/plain\n\nsecond\n--r--\n");
+	g_assert_cmpstr(msg->body, ==, "first\n\nsecond");
 	pd_message_free(&msg);
 }
 
@@ -1493,6 +1594,8 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/alternative-prefers-plain", test_alternative_prefers_plain);
 	g_test_add_func("/parse/alternative-empty-plain", test_alternative_empty_plain);
 	g_test_add_func("/parse/mixed-inline-text-parts", test_mixed_inline_text_parts);
+	g_test_add_func("/parse/mixed-html-first", test_mixed_html_first);
+	g_test_add_func("/parse/related-text-parts", test_related_text_parts);
 	g_test_add_func("/parse/delimiter-lines", test_delimiter_lines);
 	g_test_add_func("/parse/html-only", test_html_only);
 	g_test_add_func("/parse/attachments", test_attachments);

@@ -7,12 +7,21 @@
 
 typedef struct {
 	pd_parse_ctx *ctx;
-	GMimePart *plain;   /* first inline text/plain, borrowed */
-	GMimePart *html;    /* first inline text/html, borrowed */
-	GPtrArray *more;    /* later inline text/plain parts shown after it, borrowed */
+	GPtrArray *shown;   /* the inline text parts a reader sees, in order: the body, borrowed */
+	GMimePart *html;    /* first inline text/html, shown or not: body_html, borrowed */
 	guint parts;
 	gboolean stop;      /* a limit was hit: walk no further */
 } walk_state;
+
+/* How a reader meets a part: one after another with the others (a
+ * multipart/mixed, the root of a related), as a resource of a related's
+ * root (a text part with a Content-ID is one: an attachment), or not at
+ * all (an alternative not chosen). */
+typedef enum {
+	VIEW_SHOWN,
+	VIEW_RESOURCE,
+	VIEW_HIDDEN,
+} part_view;
 
 /* ---- part content ----------------------------------------------------- */
 
@@ -117,35 +126,96 @@ part_is_body_candidate(GMimePart *part)
 	                      g_mime_content_type_is_type(ct, "text", "html"));
 }
 
-/* A multipart whose parts a reader sees one after another: not the
- * choices of an alternative, nor the resources of a related. */
 static gboolean
-shows_all_parts(GMimeObject *multipart)
+part_is_type(GMimeObject *obj, const char *type, const char *subtype)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(multipart);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 
-	return ct == NULL || (!g_mime_content_type_is_type(ct, "multipart", "alternative") &&
-	                      !g_mime_content_type_is_type(ct, "multipart", "related"));
+	return ct != NULL && g_mime_content_type_is_type(ct, type, subtype);
 }
 
-/* in_sequence: the part's multipart shows all its parts, so a text part
- * after the body is more of the text (a list footer, a second note), as
- * mail clients show it. */
+/* Whether a body candidate of the subtype (plain, html) is in obj, not
+ * counting forwarded messages; no deeper than the walk may go. */
+static gboolean
+has_candidate(walk_state *st, GMimeObject *obj, const char *subtype, guint depth)
+{
+	guint max = st->ctx->opts->limits.max_mime_depth;
+
+	if (max > 0 && depth > max)
+		return FALSE;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+
+		for (int i = 0; i < n; i++)
+			if (has_candidate(st, g_mime_multipart_get_part(mp, i), subtype, depth + 1))
+				return TRUE;
+		return FALSE;
+	}
+	return GMIME_IS_PART(obj) && part_is_body_candidate(GMIME_PART(obj)) &&
+	       part_is_type(obj, "text", subtype);
+}
+
+/* The choice of a multipart/alternative a reader sees: the first with
+ * plain text, else the first with HTML; -1 when none has text. */
+static int
+alternative_choice(walk_state *st, GMimeMultipart *mp, guint depth)
+{
+	static const char *const prefer[] = { "plain", "html" };
+	int n = g_mime_multipart_get_count(mp);
+
+	for (guint k = 0; k < G_N_ELEMENTS(prefer); k++)
+		for (int i = 0; i < n; i++)
+			if (has_candidate(st, g_mime_multipart_get_part(mp, i), prefer[k], depth + 1))
+				return i;
+	return -1;
+}
+
+/* The root of a multipart/related: the part whose Content-ID its start
+ * parameter names, else the first (RFC 2387). */
+static int
+related_root(GMimeMultipart *mp)
+{
+	const char *start = g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp), "start");
+	int n = g_mime_multipart_get_count(mp);
+	char *id;
+
+	if (start == NULL)
+		return 0;
+	id = g_strstrip(g_strdup(start));
+	if (*id == '<' && g_str_has_suffix(id, ">")) {
+		id[strlen(id) - 1] = '\0';
+		memmove(id, id + 1, strlen(id));
+	}
+	for (int i = 0; i < n; i++) {
+		const char *cid = g_mime_object_get_content_id(g_mime_multipart_get_part(mp, i));
+
+		if (cid != NULL && strcmp(cid, id) == 0) {
+			g_free(id);
+			return i;
+		}
+	}
+	g_free(id);
+	return 0;
+}
+
+/* A body candidate a reader sees is more of the text, after the parts
+ * before it (a list footer, a second note, a signature after the HTML),
+ * as mail clients show it; one of an alternative not chosen only offers
+ * its HTML. A resource of a related with a Content-ID, and every other
+ * leaf, is an attachment. */
 static void
-walk_leaf(walk_state *st, GMimePart *part, gboolean in_sequence)
+walk_leaf(walk_state *st, GMimePart *part, part_view view)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	pd_parse_ctx *ctx = st->ctx;
 
-	if (part_is_body_candidate(part)) {
-		if (g_mime_content_type_is_type(ct, "text", "plain")) {
-			if (st->plain == NULL)
-				st->plain = part;
-			else if (in_sequence)
-				g_ptr_array_add(st->more, part);
-		} else if (st->html == NULL) {
+	if (part_is_body_candidate(part) &&
+	    (view != VIEW_RESOURCE || g_mime_object_get_content_id(GMIME_OBJECT(part)) == NULL)) {
+		if (st->html == NULL && g_mime_content_type_is_type(ct, "text", "html"))
 			st->html = part;
-		}
+		if (view != VIEW_HIDDEN)
+			g_ptr_array_add(st->shown, part);
 		return;
 	}
 	if (ct != NULL && g_mime_content_type_is_type(ct, "message", "delivery-status"))
@@ -155,7 +225,7 @@ walk_leaf(walk_state *st, GMimePart *part, gboolean in_sequence)
 	g_ptr_array_add(ctx->msg->attachments, pd_attach_part(ctx, part));
 }
 
-static void walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, gboolean in_sequence);
+static void walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, part_view view);
 
 /* A forwarded mail is one attachment; its own parts are not ours, but
  * they count toward the limits. */
@@ -167,89 +237,158 @@ walk_message_part(walk_state *st, GMimeMessagePart *mp, guint depth, gboolean co
 	if (collect)
 		g_ptr_array_add(st->ctx->msg->attachments, pd_attach_message(st->ctx, mp));
 	if (inner != NULL)
-		walk(st, g_mime_message_get_mime_part(inner), depth + 1, FALSE, FALSE);
+		walk(st, g_mime_message_get_mime_part(inner), depth + 1, FALSE, VIEW_HIDDEN);
+}
+
+/* An alternative shows one of its parts; a related shows its root first,
+ * then its other parts as resources; any other multipart shows all its
+ * parts one after another. */
+static void
+walk_multipart(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, part_view view)
+{
+	GMimeMultipart *mp = GMIME_MULTIPART(obj);
+	int n = g_mime_multipart_get_count(mp);
+
+	if (part_is_type(obj, "multipart", "alternative")) {
+		int choice = collect && view != VIEW_HIDDEN ? alternative_choice(st, mp, depth) : -1;
+
+		for (int i = 0; i < n && !st->stop; i++)
+			walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect,
+			     i == choice ? view : VIEW_HIDDEN);
+	} else if (part_is_type(obj, "multipart", "related")) {
+		int root = related_root(mp);
+
+		if (n > 0)
+			walk(st, g_mime_multipart_get_part(mp, root), depth + 1, collect, view);
+		for (int i = 0; i < n && !st->stop; i++)
+			if (i != root)
+				walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect,
+				     view == VIEW_HIDDEN ? VIEW_HIDDEN : VIEW_RESOURCE);
+	} else {
+		for (int i = 0; i < n && !st->stop; i++)
+			walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect, view);
+	}
 }
 
 static void
-walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, gboolean in_sequence)
+walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, part_view view)
 {
 	if (obj == NULL || st->stop || !entity_ok(st, obj, depth))
 		return;
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-		gboolean all = shows_all_parts(obj);
-
-		for (int i = 0; i < n && !st->stop; i++)
-			walk(st, g_mime_multipart_get_part(mp, i), depth + 1, collect, all);
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+	if (GMIME_IS_MULTIPART(obj))
+		walk_multipart(st, obj, depth, collect, view);
+	else if (GMIME_IS_MESSAGE_PART(obj))
 		walk_message_part(st, GMIME_MESSAGE_PART(obj), depth, collect);
-	} else if (GMIME_IS_PART(obj) && collect) {
-		walk_leaf(st, GMIME_PART(obj), in_sequence);
-	}
+	else if (GMIME_IS_PART(obj) && collect)
+		walk_leaf(st, GMIME_PART(obj), view);
 }
 
-/* The first text part, then each later one shown after it, a blank line
- * between; parts with no text add nothing. */
+/* The text of one shown part: plain text without its uuencoded files
+ * (they are attachments), or the HTML read as a person would. */
 static char *
-plain_text(walk_state *st)
+shown_text(walk_state *st, GMimePart *part)
 {
-	GString *text = g_string_new(NULL);
-	char *first = pd_mime_part_text(st->ctx, st->plain);
+	pd_message *msg = st->ctx->msg;
+	char *text;
 
-	g_string_append(text, first);
-	g_free(first);
-	for (guint i = 0; i < st->more->len; i++) {
-		char *next = pd_mime_part_text(st->ctx, st->more->pdata[i]);
+	if (part_is_type(GMIME_OBJECT(part), "text", "html")) {
+		char *html = part == st->html ? NULL : pd_mime_part_text(st->ctx, part);
+		const char *src = html != NULL ? html : msg->body_html;
 
-		if (!pd_text_is_blank(next, strlen(next))) {
-			if (text->len > 0)
-				g_string_append(text, "\n\n");
-			g_string_append(text, next);
-		}
-		g_free(next);
+		text = pd_text_normalize_body(pd_html_to_text(src, strlen(src)));
+		g_free(html);
+		return text;
 	}
-	return g_string_free(text, FALSE);
+	text = pd_mime_part_text(st->ctx, part);
+	pd_attach_uuencoded(st->ctx, text);
+	return pd_text_normalize_body(text);
 }
 
-/* The body is the plain text when there is one, else the HTML read as a
- * person would; body_new is the same without the quoted history. */
+/* The shown parts one after another, a blank line between; parts with no
+ * text add nothing. The HTML of body_html after text is that text in
+ * another form (a mailer that put both in a multipart/mixed): it is kept
+ * as body_html, not shown twice. */
+static char *
+shown_body(walk_state *st)
+{
+	GString *body = g_string_new(NULL);
+
+	for (guint i = 0; i < st->shown->len; i++) {
+		char *text;
+
+		if (body->len > 0 && st->shown->pdata[i] == st->html)
+			continue;
+		text = shown_text(st, st->shown->pdata[i]);
+
+		if (!pd_text_is_blank(text, strlen(text))) {
+			if (body->len > 0)
+				g_string_append(body, "\n\n");
+			g_string_append(body, text);
+		}
+		g_free(text);
+	}
+	return g_string_free(body, FALSE);
+}
+
+/* The new text of a body that begins with HTML: the HTML's own new text
+ * when it marks quoted history or a signature (what follows goes with
+ * them, as a plain text signature takes the rest), else the body split as
+ * plain text is. */
+static char *
+html_body_new(walk_state *st, GMimePart *first, const char *body)
+{
+	char *own = first == st->html ? NULL : pd_mime_part_text(st->ctx, first);
+	const char *html = own != NULL ? own : st->ctx->msg->body_html;
+	gsize len = strlen(html);
+	char *new_text = pd_text_normalize_body(pd_html_new_text(html, len, NULL));
+	char *all;
+
+	if (st->shown->len > 1) {
+		all = pd_text_normalize_body(pd_html_to_text(html, len));
+		if (strcmp(all, new_text) == 0) {
+			g_free(new_text);
+			pd_reply_split(body, &new_text, NULL, NULL);
+		}
+		g_free(all);
+	}
+	g_free(own);
+	return new_text;
+}
+
+/* The body is the text of the parts a reader sees; body_html is the first
+ * HTML part; body_new is the body without the quoted history. */
 static void
 fill_body(walk_state *st)
 {
 	pd_message *msg = st->ctx->msg;
+	GMimePart *first = st->shown->len > 0 ? st->shown->pdata[0] : NULL;
 
 	if (st->html != NULL)
 		msg->body_html = pd_mime_part_text(st->ctx, st->html);
 	g_clear_pointer(&msg->body, g_free);
-	if (st->plain != NULL)
-		msg->body = plain_text(st);
-	/* An empty text/plain beside real HTML says nothing: the HTML is the text. */
-	if (msg->body != NULL && *msg->body == '\0' && msg->body_html != NULL &&
-	    !pd_text_is_blank(msg->body_html, strlen(msg->body_html)))
-		g_clear_pointer(&msg->body, g_free);
-	if (msg->body != NULL) {
-		/* uuencoded files sit in plain text; they are attachments */
-		pd_attach_uuencoded(st->ctx, msg->body);
-		msg->body = pd_text_normalize_body(msg->body);
-		pd_reply_split(msg->body, &msg->body_new, NULL, NULL);
-	} else if (msg->body_html != NULL) {
+	msg->body = shown_body(st);
+	/* Empty text beside real HTML says nothing: the HTML is the text. */
+	if (*msg->body == '\0' && msg->body_html != NULL &&
+	    !pd_text_is_blank(msg->body_html, strlen(msg->body_html))) {
 		gsize len = strlen(msg->body_html);
 
+		g_free(msg->body);
 		msg->body = pd_text_normalize_body(pd_html_to_text(msg->body_html, len));
 		msg->body_new = pd_text_normalize_body(pd_html_new_text(msg->body_html, len, NULL));
+	} else if (first != NULL && part_is_type(GMIME_OBJECT(first), "text", "html")) {
+		msg->body_new = html_body_new(st, first, msg->body);
 	} else {
-		msg->body = g_strdup("");
+		pd_reply_split(msg->body, &msg->body_new, NULL, NULL);
 	}
 }
 
 void
 pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime)
 {
-	walk_state st = { .ctx = ctx, .more = g_ptr_array_new() };
+	walk_state st = { .ctx = ctx, .shown = g_ptr_array_new() };
 
-	walk(&st, g_mime_message_get_mime_part(mime), 0, TRUE, FALSE);
+	walk(&st, g_mime_message_get_mime_part(mime), 0, TRUE, VIEW_SHOWN);
 	if (ctx->cause == PD_CAUSE_NONE)
 		fill_body(&st);
-	g_ptr_array_unref(st.more);
+	g_ptr_array_unref(st.shown);
 }

@@ -127,8 +127,11 @@ typedef struct {
 	char *in_reply_to;       /* without <>, NULL if none */
 	GPtrArray *references;   /* of char*, without <>, oldest first */
 	gint64 date;             /* Date: as unix seconds, 0 if missing or invalid */
-	char *body;              /* the text: text/plain preferred, else the HTML as text;
-	                          * uuencoded blocks are taken out (they are attachments) */
+	char *body;              /* the text: the inline text parts a reader sees, one after
+	                          * another with a blank line between (the chosen part of an
+	                          * alternative, text/plain preferred; the root of a related
+	                          * first), HTML read as text; uuencoded blocks are taken out
+	                          * (they are attachments) */
 	char *body_new;          /* the new text of a reply: body without quoted history and
 	                          * signature; equal to body when nothing was quoted */
 	char *body_html;         /* the HTML part as UTF-8 (LF line ends), NULL if none */
