@@ -1,6 +1,7 @@
 /* test-store.c: the ticket store: records, indices, dedupe, aborts, sequences, recovery. */
 #include "config.h"
 #include "store/store.h"
+#include "store/store-private.h"  /* to write records as older versions did */
 #include "pd.h"
 
 #include <stdlib.h>
@@ -509,6 +510,90 @@ test_outbox_due(fixture *f, gconstpointer data)
 	g_string_free(a.ids, TRUE);
 }
 
+/* Records of version 1 (no index fields in front), as stores written
+ * before version 2 hold them: read, indexed, and rewritten as version 2. */
+static gboolean
+put_v1_fn(pd_txn *txn, gpointer data, GError **error)
+{
+	guint8 key[8];
+	pd_ticket *t = make_ticket("old@example.com", "pending", "old");
+	t->id = 77;
+	pd_key_u64(key, t->id);
+	gboolean ok = pd_db_put(txn, DB_TICKETS, key, 8, pd_ticket_to_variant(t), 0, error);
+	pd_ticket_free(&t);
+	pd_job *j = pd_job_new();
+	j->id = 78;
+	j->kind = g_strdup("ticket-created");
+	j->rcpts = g_strsplit("a@example.com", ",", -1);
+	j->state = PD_JOB_QUEUED;
+	j->next_try = 10;
+	pd_key_u64(key, j->id);
+	ok = ok && pd_db_put(txn, DB_OUTBOX, key, 8, pd_job_to_variant(j, TRUE), 0, error);
+	pd_job_free(&j);
+	return ok;
+}
+
+static void
+test_old_records(fixture *f, gconstpointer data)
+{
+	g_assert_true(pd_store_run(f->store, put_v1_fn, NULL, NULL));
+	get_args g = { 77, NULL, NULL };
+	g_assert_true(pd_store_run(f->store, get_fn, &g, NULL));
+	g_assert_cmpstr(g.t->status, ==, "pending");
+	g_assert_cmpstr(g.t->requester, ==, "old@example.com");
+	g_assert_null(g.t->extra);
+	pd_ticket_free(&g.t);
+	g_ptr_array_unref(g.events);
+	char *s;
+	g_assert_cmpstr((s = list(f, "pending", "old@example.com")), ==, "77 ");
+	g_free(s);
+	/* Rewritten as version 2: the old index entries go, the new ones come. */
+	status_args sa = { 77, "open" };
+	g_assert_true(pd_store_run(f->store, set_status_fn, &sa, NULL));
+	g_assert_cmpstr((s = list(f, "pending", NULL)), ==, "");
+	g_free(s);
+	g_assert_cmpstr((s = list(f, "open", "old@example.com")), ==, "77 ");
+	g_free(s);
+	due_args a = { 100, g_string_new(NULL), 78 };
+	g_assert_true(pd_store_run(f->store, due_fn, &a, NULL));
+	g_assert_cmpstr(a.ids->str, ==, "78 ");
+	g_assert_true(pd_store_run(f->store, mark_sent_fn, &a, NULL));
+	g_assert_true(pd_store_run(f->store, due_fn, &a, NULL));
+	g_assert_cmpstr(a.ids->str, ==, "");
+	g_string_free(a.ids, TRUE);
+}
+
+/* A record of a version this one does not know, or damaged, is refused
+ * rather than misread; index fields are found in version 2 only. */
+static void
+test_record_codec(void)
+{
+	pd_record_field in[2] = { { "open", 4 }, { "", 0 } }, out;
+	gsize n;
+	guint8 *rec = pd_record_encode_indexed(g_variant_new_parsed("{'status': <'open'>}"), in, 2, &n);
+	g_assert_cmpint(rec[0], ==, 2);
+	g_assert_cmpint(pd_record_field_get(rec, n, 0, &out), ==, 1);
+	g_assert_cmpmem(out.data, out.len, "open", 4);
+	g_assert_cmpint(pd_record_field_get(rec, n, 1, &out), ==, 1);
+	g_assert_cmpuint(out.len, ==, 0);
+	g_assert_cmpint(pd_record_field_get(rec, n, 2, &out), ==, -1);
+	GVariant *v = pd_record_decode(rec, n);
+	const char *st = NULL;
+	g_assert_true(g_variant_lookup(v, "status", "&s", &st));
+	g_assert_cmpstr(st, ==, "open");
+	g_variant_unref(v);
+	/* Cut inside the index fields. */
+	g_assert_null(pd_record_decode(rec, 5));
+	g_assert_cmpint(pd_record_field_get(rec, 5, 0, &out), ==, -1);
+	rec[0] = PD_RECORD_VERSION + 1;
+	g_assert_null(pd_record_decode(rec, n));
+	g_free(rec);
+	rec = pd_record_encode(g_variant_new_parsed("{'status': <'open'>}"), &n);
+	g_assert_cmpint(rec[0], ==, 1);
+	g_assert_cmpint(pd_record_field_get(rec, n, 0, &out), ==, 0);
+	g_free(rec);
+}
+
 typedef struct {
 	gint64 now;
 	gboolean count;
@@ -639,5 +724,7 @@ main(int argc, char **argv)
 	ADD("deadlock-retry", test_deadlock_retry);
 	ADD("outbox-due", test_outbox_due);
 	ADD("rate-window", test_rate_window);
+	ADD("old-records", test_old_records);
+	g_test_add_func("/store/record-codec", test_record_codec);
 	return g_test_run();
 }

@@ -59,7 +59,7 @@ static void
 add_str(GVariantBuilder *b, const char *key, const char *value)
 {
 	if (value != NULL)
-		g_variant_builder_add(b, "{sv}", key, g_variant_new_string(value));
+		pd_dict_add(b, key, g_variant_new_string(value));
 }
 
 GVariant *
@@ -67,26 +67,26 @@ pd_job_to_variant(const pd_job *j, gboolean with_data)
 {
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint64(j->id));
-	g_variant_builder_add(&b, "{sv}", "ticket", g_variant_new_uint64(j->ticket));
-	g_variant_builder_add(&b, "{sv}", "seq", g_variant_new_uint32(j->seq));
+	pd_dict_add(&b, "id", g_variant_new_uint64(j->id));
+	pd_dict_add(&b, "ticket", g_variant_new_uint64(j->ticket));
+	pd_dict_add(&b, "seq", g_variant_new_uint32(j->seq));
 	add_str(&b, "kind", j->kind);
 	add_str(&b, "mail_from", j->mail_from);
 	const char *const none[] = { NULL };
-	g_variant_builder_add(&b, "{sv}", "rcpts",
+	pd_dict_add(&b, "rcpts",
 	                      g_variant_new_strv(j->rcpts != NULL ? (const char *const *)j->rcpts : none, -1));
 	add_str(&b, "message_id", j->message_id);
-	g_variant_builder_add(&b, "{sv}", "state", g_variant_new_uint32(j->state));
-	g_variant_builder_add(&b, "{sv}", "attempts", g_variant_new_uint32(j->attempts));
-	g_variant_builder_add(&b, "{sv}", "created", g_variant_new_int64(j->created));
-	g_variant_builder_add(&b, "{sv}", "next_try", g_variant_new_int64(j->next_try));
+	pd_dict_add(&b, "state", g_variant_new_uint32(j->state));
+	pd_dict_add(&b, "attempts", g_variant_new_uint32(j->attempts));
+	pd_dict_add(&b, "created", g_variant_new_int64(j->created));
+	pd_dict_add(&b, "next_try", g_variant_new_int64(j->next_try));
 	add_str(&b, "last_reply", j->last_reply);
 	if (j->rcpt_state != NULL)
-		g_variant_builder_add(&b, "{sv}", "rcpt_state", j->rcpt_state);
+		pd_dict_add(&b, "rcpt_state", j->rcpt_state);
 	if (with_data && j->spec != NULL)
-		g_variant_builder_add(&b, "{sv}", "spec", j->spec);
+		pd_dict_add(&b, "spec", j->spec);
 	if (with_data && j->data != NULL)
-		g_variant_builder_add(&b, "{sv}", "data",
+		pd_dict_add(&b, "data",
 		                      g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, j->data, TRUE));
 	return g_variant_builder_end(&b);
 }
@@ -130,9 +130,12 @@ job_from_variant(GVariant *d)
 gboolean
 pd_job_put(pd_txn *txn, const pd_job *j, GError **error)
 {
-	guint8 key[8];
+	guint8 key[8], due[8];
 	pd_key_u64(key, j->id);
-	return pd_db_put(txn, DB_OUTBOX, key, 8, pd_job_to_variant(j, TRUE), 0, error);
+	/* The key of outbox_due (see index_due in store.c): queued jobs only. */
+	pd_key_u64(due, (guint64)j->next_try);
+	pd_record_field f = { due, j->state == PD_JOB_QUEUED ? 8 : 0 };
+	return pd_db_put_indexed(txn, DB_OUTBOX, key, 8, pd_job_to_variant(j, TRUE), &f, 1, 0, error);
 }
 
 gboolean
@@ -232,7 +235,7 @@ pd_rate_hit2(pd_txn *txn, const char *key, gint64 now, gint64 window1_us, gint64
 		GVariant *list = g_variant_new_fixed_array(G_VARIANT_TYPE_INT64, times->data, times->len, sizeof(gint64));
 		GVariantBuilder b;
 		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-		g_variant_builder_add(&b, "{sv}", "hits", list);
+		pd_dict_add(&b, "hits", list);
 		ok = pd_db_put(txn, DB_RATES, key, strlen(key), g_variant_builder_end(&b), 0, error);
 	}
 	if (hits1_r != NULL)

@@ -23,33 +23,110 @@ pd_key_u64_read(const guint8 *in)
 	return v;
 }
 
-void *
-pd_record_encode(GVariant *dict, gsize *len_r)
+/* Serialize dict after a header of hlen bytes (filled in by the caller). */
+static guint8 *
+record_encode(GVariant *dict, gsize hlen, gsize *len_r)
 {
 	g_variant_ref_sink(dict);
 	/* Serialized through GBytes: g_variant_store() wants aligned memory, and
-	 * buf + 1 is not. */
+	 * buf + hlen is not. */
 	GBytes *bytes = g_variant_get_data_as_bytes(dict);
 	gsize n;
 	const guint8 *data = g_bytes_get_data(bytes, &n);
-	guint8 *buf = g_malloc(n + 1);
-	buf[0] = PD_RECORD_VERSION;
+	guint8 *buf = g_malloc(hlen + n);
 	if (n > 0)  /* an empty a{sv} serializes to no bytes (and may be NULL) */
-		memcpy(buf + 1, data, n);
+		memcpy(buf + hlen, data, n);
 	g_bytes_unref(bytes);
 	g_variant_unref(dict);
-	*len_r = n + 1;
+	*len_r = hlen + n;
 	return buf;
+}
+
+void *
+pd_record_encode(GVariant *dict, gsize *len_r)
+{
+	guint8 *buf = record_encode(dict, 1, len_r);
+	buf[0] = 1;
+	return buf;
+}
+
+void *
+pd_record_encode_indexed(GVariant *dict, const pd_record_field *fields, guint n, gsize *len_r)
+{
+	g_return_val_if_fail(n <= 8, NULL);
+	gsize hlen = 2;
+	for (guint i = 0; i < n; i++)
+		hlen += 2 + MIN(fields[i].len, G_MAXUINT16);
+	guint8 *buf = record_encode(dict, hlen, len_r);
+	guint8 *p = buf;
+	*p++ = 2;
+	*p++ = (guint8)n;
+	for (guint i = 0; i < n; i++) {
+		gsize len = MIN(fields[i].len, G_MAXUINT16);
+		*p++ = (guint8)(len >> 8);
+		*p++ = (guint8)len;
+		if (len > 0)
+			memcpy(p, fields[i].data, len);
+		p += len;
+	}
+	return buf;
+}
+
+gsize
+pd_record_body(const void *data, gsize len)
+{
+	const guint8 *p = data;
+	if (len < 1 || p[0] == 0 || p[0] > PD_RECORD_VERSION)
+		return 0;
+	if (p[0] == 1)
+		return 1;
+	if (len < 2)
+		return 0;
+	gsize off = 2;
+	for (guint i = 0; i < p[1]; i++) {
+		if (len - off < 2)
+			return 0;
+		gsize flen = ((gsize)p[off] << 8) | p[off + 1];
+		if (len - off - 2 < flen)
+			return 0;
+		off += 2 + flen;
+	}
+	return off;
+}
+
+int
+pd_record_field_get(const void *data, gsize len, guint i, pd_record_field *field_r)
+{
+	const guint8 *p = data;
+	if (len >= 1 && p[0] == 1)
+		return 0;
+	if (len < 2 || p[0] != 2 || i >= p[1])
+		return -1;
+	gsize off = 2;
+	for (guint j = 0;; j++) {
+		if (len - off < 2)
+			return -1;
+		gsize flen = ((gsize)p[off] << 8) | p[off + 1];
+		if (len - off - 2 < flen)
+			return -1;
+		if (j == i) {
+			field_r->data = p + off + 2;
+			field_r->len = flen;
+			return 1;
+		}
+		off += 2 + flen;
+	}
 }
 
 GVariant *
 pd_record_decode(const void *data, gsize len)
 {
 	const guint8 *p = data;
-	if (len < 1 || p[0] == 0 || p[0] > PD_RECORD_VERSION)
+	gsize off = pd_record_body(p, len);
+	if (off == 0)
 		return NULL;
 	/* Not trusted: a damaged page must give an empty or partial dict, not a crash. */
-	GBytes *bytes = g_bytes_new(p + 1, len - 1);
+	GBytes *bytes = g_bytes_new(p + off, len - off);
 	GVariant *v = g_variant_new_from_bytes(G_VARIANT_TYPE_VARDICT, bytes, FALSE);
 	g_bytes_unref(bytes);
 	return g_variant_ref_sink(v);
@@ -79,9 +156,16 @@ gboolean
 pd_db_put(pd_txn *txn, pd_db_id id, const void *key, gsize klen, GVariant *value,
           guint32 flags, GError **error)
 {
+	return pd_db_put_indexed(txn, id, key, klen, value, NULL, 0, flags, error);
+}
+
+gboolean
+pd_db_put_indexed(pd_txn *txn, pd_db_id id, const void *key, gsize klen, GVariant *value,
+                  const pd_record_field *fields, guint nfields, guint32 flags, GError **error)
+{
 	DB *db = txn->store->db[id];
 	gsize n;
-	void *buf = pd_record_encode(value, &n);
+	void *buf = nfields > 0 ? pd_record_encode_indexed(value, fields, nfields, &n) : pd_record_encode(value, &n);
 	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
 	DBT d = { .data = buf, .size = (u_int32_t)n };
 	int rc = db->put(db, txn->txn, &k, &d, flags);
@@ -129,7 +213,7 @@ static void
 add_str(GVariantBuilder *b, const char *key, const char *value)
 {
 	if (value != NULL)
-		g_variant_builder_add(b, "{sv}", key, g_variant_new_string(value));
+		pd_dict_add(b, key, g_variant_new_string(value));
 }
 
 static gboolean
@@ -230,7 +314,7 @@ pd_ticket_to_variant(const pd_ticket *t)
 {
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint64(t->id));
+	pd_dict_add(&b, "id", g_variant_new_uint64(t->id));
 	add_str(&b, "status", t->status);
 	add_str(&b, "subject", t->subject);
 	add_str(&b, "requester", t->requester);
@@ -238,17 +322,17 @@ pd_ticket_to_variant(const pd_ticket *t)
 	add_str(&b, "queue", t->queue);
 	add_str(&b, "priority", t->priority);
 	add_str(&b, "source", t->source);
-	g_variant_builder_add(&b, "{sv}", "created", g_variant_new_int64(t->created));
-	g_variant_builder_add(&b, "{sv}", "updated", g_variant_new_int64(t->updated));
-	g_variant_builder_add(&b, "{sv}", "nevents", g_variant_new_uint32(t->nevents));
+	pd_dict_add(&b, "created", g_variant_new_int64(t->created));
+	pd_dict_add(&b, "updated", g_variant_new_int64(t->updated));
+	pd_dict_add(&b, "nevents", g_variant_new_uint32(t->nevents));
 	add_str(&b, "assignee", t->assignee);
-	g_variant_builder_add(&b, "{sv}", "tags", g_variant_new_strv((const char *const *)t->tags, -1));
-	g_variant_builder_add(&b, "{sv}", "watchers", g_variant_new_strv((const char *const *)t->watchers, -1));
-	g_variant_builder_add(&b, "{sv}", "links",
+	pd_dict_add(&b, "tags", g_variant_new_strv((const char *const *)t->tags, -1));
+	pd_dict_add(&b, "watchers", g_variant_new_strv((const char *const *)t->watchers, -1));
+	pd_dict_add(&b, "links",
 	                      g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, t->links->data, t->links->len, sizeof(guint64)));
 	add_str(&b, "language", t->language);
 	if (t->merged_into != 0)
-		g_variant_builder_add(&b, "{sv}", "merged_into", g_variant_new_uint64(t->merged_into));
+		pd_dict_add(&b, "merged_into", g_variant_new_uint64(t->merged_into));
 	if (t->extra != NULL) {
 		GVariantIter it;
 		const char *k;
@@ -256,7 +340,7 @@ pd_ticket_to_variant(const pd_ticket *t)
 		g_variant_iter_init(&it, t->extra);
 		while (g_variant_iter_next(&it, "{&sv}", &k, &v)) {
 			if (!g_strv_contains(ticket_keys, k))
-				g_variant_builder_add(&b, "{sv}", k, v);
+				pd_dict_add(&b, k, v);
 			g_variant_unref(v);
 		}
 	}
@@ -344,7 +428,7 @@ ticket_from_variant(GVariant *d)
 		} else {
 			if (!any_unknown)
 				g_variant_builder_init(&unknown, G_VARIANT_TYPE_VARDICT);
-			g_variant_builder_add(&unknown, "{sv}", k, v);
+			pd_dict_add(&unknown, k, v);
 			any_unknown = TRUE;
 		}
 		g_variant_unref(v);
@@ -359,7 +443,12 @@ pd_ticket_put(pd_txn *txn, const pd_ticket *t, GError **error)
 {
 	guint8 key[8];
 	pd_key_u64(key, t->id);
-	return pd_db_put(txn, DB_TICKETS, key, 8, pd_ticket_to_variant(t), 0, error);
+	/* The keys of by_status and by_requester (see index_status in store.c). */
+	pd_record_field f[2] = {
+		{ t->status, t->status != NULL ? strlen(t->status) : 0 },
+		{ t->requester, t->requester != NULL ? strlen(t->requester) : 0 },
+	};
+	return pd_db_put_indexed(txn, DB_TICKETS, key, 8, pd_ticket_to_variant(t), f, 2, 0, error);
 }
 
 gboolean
@@ -499,10 +588,10 @@ pd_event_append(pd_txn *txn, pd_ticket *t, const char *type, const char *actor,
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
 	add_str(&b, "type", type);
 	add_str(&b, "actor", actor);
-	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(now));
+	pd_dict_add(&b, "time", g_variant_new_int64(now));
 	if (data != NULL) {
 		data = g_variant_ref_sink(data);
-		g_variant_builder_add(&b, "{sv}", "data", data);
+		pd_dict_add(&b, "data", data);
 	}
 	guint8 key[12];
 	event_key(key, t->id, seq);
@@ -597,13 +686,13 @@ pd_event_to_variant(const pd_event *e)
 {
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "ticket", g_variant_new_uint64(e->ticket));
-	g_variant_builder_add(&b, "{sv}", "seq", g_variant_new_uint32(e->seq));
+	pd_dict_add(&b, "ticket", g_variant_new_uint64(e->ticket));
+	pd_dict_add(&b, "seq", g_variant_new_uint32(e->seq));
 	add_str(&b, "type", e->type);
 	add_str(&b, "actor", e->actor);
-	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(e->time));
+	pd_dict_add(&b, "time", g_variant_new_int64(e->time));
 	if (e->data != NULL)
-		g_variant_builder_add(&b, "{sv}", "data", e->data);
+		pd_dict_add(&b, "data", e->data);
 	return g_variant_builder_end(&b);
 }
 
@@ -641,8 +730,8 @@ pd_msgid_put(pd_txn *txn, const char *msgid, guint64 ticket, guint32 seq, GError
 	gsize n;
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "ticket", g_variant_new_uint64(ticket));
-	g_variant_builder_add(&b, "{sv}", "seq", g_variant_new_uint32(seq));
+	pd_dict_add(&b, "ticket", g_variant_new_uint64(ticket));
+	pd_dict_add(&b, "seq", g_variant_new_uint32(seq));
 	void *buf = pd_record_encode(g_variant_builder_end(&b), &n);
 	DBT k = { .data = (void *)msgid, .size = (u_int32_t)strlen(msgid) };
 	DBT d = { .data = buf, .size = (u_int32_t)n };
@@ -711,17 +800,17 @@ pd_quarantine_to_variant(const pd_quarantine *q)
 {
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_uint64(q->id));
+	pd_dict_add(&b, "id", g_variant_new_uint64(q->id));
 	add_str(&b, "cause", q->cause);
 	add_str(&b, "reason", q->reason);
 	add_str(&b, "spool", q->spool);
-	g_variant_builder_add(&b, "{sv}", "time", g_variant_new_int64(q->time));
+	pd_dict_add(&b, "time", g_variant_new_int64(q->time));
 	add_str(&b, "source", q->source);
-	g_variant_builder_add(&b, "{sv}", "size", g_variant_new_uint64(q->size));
+	pd_dict_add(&b, "size", g_variant_new_uint64(q->size));
 	add_str(&b, "subject", q->subject);
 	add_str(&b, "from", q->from);
 	if (q->keys != NULL)
-		g_variant_builder_add(&b, "{sv}", "keys", g_variant_new_strv((const char *const *)q->keys, -1));
+		pd_dict_add(&b, "keys", g_variant_new_strv((const char *const *)q->keys, -1));
 	return g_variant_builder_end(&b);
 }
 

@@ -55,9 +55,13 @@ env_errcall(const DB_ENV *env, const char *prefix, const char *msg)
 	g_warning("%s: %s", prefix, msg);
 }
 
-/* Secondary index callbacks: the key is a string field of the ticket record. */
+/* Secondary index callbacks. A record of version 2 carries its index keys
+ * in front (pd_record_encode_indexed), and the key points into the record
+ * (BDB copies it); an older record is decoded. */
+
+/* A string field of an old ticket record. */
 static int
-index_field(const DBT *data, DBT *result, const char *field)
+index_field_v1(const DBT *data, DBT *result, const char *field)
 {
 	GVariant *rec = pd_record_decode(data->data, data->size);
 	const char *value = NULL;
@@ -75,16 +79,32 @@ index_field(const DBT *data, DBT *result, const char *field)
 	return rc;
 }
 
+/* Index field i of the record, or field of an old one; empty: not indexed. */
+static int
+index_field(const DBT *data, DBT *result, guint i, const char *field)
+{
+	pd_record_field f;
+	int has = pd_record_field_get(data->data, data->size, i, &f);
+	if (has == 0)
+		return index_field_v1(data, result, field);
+	if (has < 0 || f.len == 0)
+		return DB_DONOTINDEX;
+	memset(result, 0, sizeof *result);
+	result->data = (void *)f.data;
+	result->size = (u_int32_t)f.len;
+	return 0;
+}
+
 static int
 index_status(DB *db, const DBT *key, const DBT *data, DBT *result)
 {
-	return index_field(data, result, "status");
+	return index_field(data, result, 0, "status");
 }
 
 static int
 index_requester(DB *db, const DBT *key, const DBT *data, DBT *result)
 {
-	return index_field(data, result, "requester");
+	return index_field(data, result, 1, "requester");
 }
 
 /* Only queued jobs are in the due index, keyed by their next try (u64
@@ -92,6 +112,16 @@ index_requester(DB *db, const DBT *key, const DBT *data, DBT *result)
 static int
 index_due(DB *db, const DBT *key, const DBT *data, DBT *result)
 {
+	pd_record_field f;
+	int has = pd_record_field_get(data->data, data->size, 0, &f);
+	if (has != 0) {
+		if (has < 0 || f.len != 8)
+			return DB_DONOTINDEX;
+		memset(result, 0, sizeof *result);
+		result->data = (void *)f.data;
+		result->size = 8;
+		return 0;
+	}
 	GVariant *rec = pd_record_decode(data->data, data->size);
 	guint32 state = PD_JOB_SENT;
 	gint64 next = 0;
