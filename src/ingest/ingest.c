@@ -34,6 +34,7 @@ typedef struct {
 	const char *language;     /* the requester's language (borrowed from the templates), or NULL */
 	char *rule_reason;        /* the drop reason a rule gave (owned) */
 	char *what;               /* what became of it, for the summary */
+	GVariant *event_data;     /* the mail's event data, built and serialized before the transaction */
 	guint64 release_of;       /* quarantine entry being released, or 0 */
 } work;
 
@@ -132,6 +133,25 @@ mail_language(const pd_notify *notify, const char *raw, gsize len)
 	return lang;
 }
 
+/* The mail's event data (the message, where it is spooled, where it came
+ * from): a function of the mail alone, so it is built in the preparing
+ * thread, and serialized there, which the commit would otherwise do. */
+static GVariant *
+message_event_data(pd_spool_batch *batch, work *w)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "message", pd_message_to_variant(w->msg));
+	g_variant_builder_add(&b, "{sv}", "spool",
+	                      g_variant_new_string(pd_spool_item_relpath(batch, w->spool_idx)));
+	g_variant_builder_add(&b, "{sv}", "source", g_variant_new_string(w->item->source));
+	if (w->item->source_key != NULL)
+		g_variant_builder_add(&b, "{sv}", "source_key", g_variant_new_string(w->item->source_key));
+	GVariant *data = g_variant_ref_sink(g_variant_builder_end(&b));
+	g_variant_get_data(data);
+	return data;
+}
+
 /* What can be decided before the transaction, for each mail of a batch:
  * its route and its requester's language (the raw header block is mapped
  * once for both). Runs in the preparing thread. */
@@ -152,6 +172,8 @@ route_works(pd_ingest *ing, pd_spool_batch *batch, work *works, guint n)
 			route(rs, w, raw, len);
 		if (map != NULL)
 			g_mapped_file_unref(map);
+		if (w->cause == PD_CAUSE_NONE && w->rule_reason == NULL)
+			w->event_data = message_event_data(batch, w);
 	}
 	if (rs != NULL)
 		pd_ruleset_unref(rs);
@@ -185,6 +207,8 @@ work_clear(work *w)
 	g_free(w->what);
 	pd_decision_free(&w->decision);
 	g_free(w->rule_reason);
+	if (w->event_data != NULL)
+		g_variant_unref(w->event_data);
 	for (int i = 0; i < 2; i++)
 		g_free(w->keys[i]);
 }
@@ -312,17 +336,16 @@ put_keys(pd_txn *txn, work *w, GVariant *value, GError **error)
 	return ok;
 }
 
+/* {'ticket': <%t>, 'seq': <%u>}, without the text parser. */
 static GVariant *
-message_event_data(txn_ctx *c, work *w)
+ticket_seq(guint64 ticket, guint32 seq)
 {
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", "message", pd_message_to_variant(w->msg));
-	g_variant_builder_add(&b, "{sv}", "spool",
-	                      g_variant_new_string(pd_spool_item_relpath(c->batch, w->spool_idx)));
-	g_variant_builder_add(&b, "{sv}", "source", g_variant_new_string(w->item->source));
-	if (w->item->source_key != NULL)
-		g_variant_builder_add(&b, "{sv}", "source_key", g_variant_new_string(w->item->source_key));
+	g_variant_builder_add_value(&b, g_variant_new_dict_entry(g_variant_new_string("ticket"),
+	                                                         g_variant_new_variant(g_variant_new_uint64(ticket))));
+	g_variant_builder_add_value(&b, g_variant_new_dict_entry(g_variant_new_string("seq"),
+	                                                         g_variant_new_variant(g_variant_new_uint32(seq))));
 	return g_variant_builder_end(&b);
 }
 
@@ -331,12 +354,12 @@ take_mail(pd_txn *txn, txn_ctx *c, work *w, GError **error)
 {
 	pd_conversation plain = { .notify = c->ing->notify };
 	const pd_conversation *conv = c->ing->conv != NULL ? c->ing->conv : &plain;
-	pd_conv_mail m = { .decision = w->decision, .language = w->language, .msg = w->msg, .data = g_variant_ref_sink(message_event_data(c, w)),
+	pd_conv_mail m = { .decision = w->decision, .language = w->language, .msg = w->msg, .data = w->event_data != NULL ? g_variant_ref(w->event_data) : message_event_data(c->batch, w),
 	                   .queue = w->item->queue != NULL ? w->item->queue : c->ing->default_queue,
 	                   .source = w->item->source,
 	                   .raw_path = pd_spool_item_path(c->batch, w->spool_idx) };
 	gboolean ok = pd_conversation_take(txn, conv, &m, error) &&
-	              put_keys(txn, w, g_variant_new_parsed("{'ticket': <%t>, 'seq': <%u>}", m.ticket, m.seq), error);
+	              put_keys(txn, w, ticket_seq(m.ticket, m.seq), error);
 	if (ok) {
 		w->item->outcome = m.created ? PD_INGEST_CREATED : PD_INGEST_FOLLOWUP;
 		w->item->ticket = m.ticket;
