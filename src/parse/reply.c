@@ -40,16 +40,29 @@
 /* ---- patterns ------------------------------------------------------------ */
 
 /* Verbs that end an attribution, before an optional tail and the colon:
- * "On ... X wrote:", "Am ... schrieb X:", "X schrieb am ... um 12:52 Uhr:". */
-#define PD_REPLY_VERBS \
-	"wrote|writes|has written|schrieb|hat geschrieben|a écrit|a ecrit|escribió|escribio|" \
-	"ha escrito|ha escrit|va escriure|escreveu|ha scritto|scrisse|schreef|" \
-	"het volgende geschreven|pisze|napisała|napisał|napisal|пишет|написала|написал|" \
-	"пише|написав|skrev|kirjoitti|írta|napsala|napsal|yazdı|έγραψε|a scris"
+ * "On ... X wrote:", "Am ... schrieb X:", "X schrieb am ... um 12:52 Uhr:".
+ * Plain text, joined into RX_VERB in this order. */
+static const char *const verbs[] = {
+	"wrote", "writes", "has written", "schrieb", "hat geschrieben", "a écrit", "a ecrit", "escribió",
+	"escribio", "ha escrito", "ha escrit", "va escriure", "escreveu", "ha scritto", "scrisse", "schreef",
+	"het volgende geschreven", "pisze", "napisała", "napisał", "napisal", "пишет", "написала", "написал",
+	"пише", "написав", "skrev", "kirjoitti", "írta", "napsala", "napsal", "yazdı", "έγραψε", "a scris", NULL
+};
 
 /* Verbs of languages that do not separate words with spaces. */
-#define PD_REPLY_VERBS_CJK \
-	"写道|寫道|のメッセージ|さんは書きました|書きました|님이 작성|작성"
+static const char *const verbs_cjk[] = {
+	"写道", "寫道", "のメッセージ", "さんは書きました", "書きました", "님이 작성", "작성", NULL
+};
+
+/* "Begin forwarded message:" and its translations, plain text. */
+static const char *const forward_intros[] = {
+	"begin forwarded message", "anfang der weitergeleiteten nachricht", "début du message réexpédié",
+	"début du message transféré", "inicio del mensaje reenviado", "comienzo del mensaje reenviado",
+	"inizio messaggio inoltrato", "begin doorgestuurd bericht", "начало переадресованного сообщения",
+	"начало пересылаемого сообщения", "początek przekazywanej wiadomości",
+	"início da mensagem reencaminhada", "início da mensagem encaminhada", "vidarebefordrat brev",
+	"videresendt besked", "転送されたメッセージ", "转发的邮件", NULL
+};
 
 typedef enum {
 	RX_VERB,          /* an attribution ending in a verb, the colon last */
@@ -68,9 +81,8 @@ typedef enum {
 	RX_COUNT
 } rx_id;
 
+/* The patterns not built from a table above or below. */
 static const char *const rx_source[RX_FOOTER_STRONG] = {
-	[RX_VERB] = "(?:^|[\\s,;\"'>)\\]])(" PD_REPLY_VERBS ")(?:[\\s(].{0,100})?[:：]$",
-	[RX_VERB_CJK] = "(" PD_REPLY_VERBS_CJK ")\\s*[:：]$",
 	[RX_EVIDENCE] = "@|\\d{1,2}[:.h]\\d{2}|(?<!\\d)(?:19|20)\\d{2}(?!\\d)|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}",
 	[RX_OPENER] = "^[-–—\\s]*(?:on|am|le|el|il|op|em|w dniu|dnia|den|dne|på|в|у|在|at|quoting|citando)\\s"
 	              "|^[-\\s]*\\d",
@@ -91,59 +103,73 @@ static const char *const rx_source[RX_FOOTER_STRONG] = {
 	               "vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|"
 	               "přeposlaná zpráva|iletilen mesaj|转发的邮件|轉寄的郵件|転送されたメッセージ|"
 	               "전달된 메시지|переслане повідомлення|továbbított üzenet)\\s*-{2,}[\\s*]*$",
-	[RX_FORWARD_INTRO] = "^(?:begin forwarded message|anfang der weitergeleiteten nachricht|"
-	                     "début du message réexpédié|début du message transféré|"
-	                     "inicio del mensaje reenviado|comienzo del mensaje reenviado|"
-	                     "inizio messaggio inoltrato|begin doorgestuurd bericht|"
-	                     "начало переадресованного сообщения|начало пересылаемого сообщения|"
-	                     "początek przekazywanej wiadomości|início da mensagem reencaminhada|"
-	                     "início da mensagem encaminhada|vidarebefordrat brev|videresendt besked|"
-	                     "転送されたメッセージ|转发的邮件)\\s*[:：]?$",
 	[RX_URL] = "<[^<>]*(?:://|@|www\\.)[^<>]*>|\\(\\s*https?://[^()]*\\)|https?://\\S+",
 	[RX_DASH_NAME] = "^-[A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*){0,2}$",
 };
 
+/* One alternative of a footer pattern: the plain text it begins with, then
+ * a regex; an alternative that may begin anywhere has no lead but names the
+ * plain text it must contain. */
+typedef struct {
+	const char *lead;
+	const char *rest;
+	const char *contains;
+} footer_alt;
+
+#define OUTLOOK_APP "(?:ios|android)\\b.*"
+#define FROM_DEVICE ".{1,40}"
+
 /* Footers that end what the sender wrote wherever they stand. Matched
  * against the whole line, lowercased by the regex, links removed. */
-static const char *const footer_strong[] = {
-	"sent from my (?:[^\\s,.;:!?]+\\s*){1,5}\\.?",
+static const footer_alt footer_strong[] = {
+	{ "sent from my ", "(?:[^\\s,.;:!?]+\\s*){1,5}\\.?" },
 	/* "Sent from my cell, please excuse any typos": a device, then anything */
-	"sent from my (?:[^\\s,.;:!?]+ ){0,4}(?:phone|iphone|ipad|ipod|android|blackberry|mobile|cell|"
-	"cellphone|smartphone|tablet|device|galaxy|samsung|htc|nokia|huawei|pixel|xperia|motorola|"
-	"oneplus|xiaomi)\\S*\\s*[,.;!-].{0,80}",
-	"get (?:the )?outlook (?:app )?for (?:ios|android|iphone)\\b.*",
-	"(?:von meinem|gesendet von meinem|gesendet vom|gesendet von|gesendet mit) .{1,40}",
-	"diese nachricht wurde von meinem .{1,60} gesendet\\.?",
-	"outlook für (?:ios|android) beziehen",
-	"envoy[ée] (?:de|depuis|à partir de|a partir de|avec) (?:mon|ma|l'application|outlook|yahoo) ?.{1,40}",
-	"obtenir outlook pour (?:ios|android)\\b.*",
-	"enviado (?:desde|con|do|de|a partir do|a partir de) (?:mi|meu|o meu|minha|a minha|el|o) .{1,40}",
-	"(?:obtener|obtén) outlook para (?:ios|android)\\b.*",
-	"(?:obter|baixe|baixar) o outlook para (?:ios|android)\\b.*",
-	"inviato (?:da|dal|dal mio|dalla mia|con) .{1,40}",
-	"scarica outlook per (?:ios|android)\\b.*",
-	"(?:verzonden|verstuurd) (?:vanaf|met|vanuit|van) (?:mijn )?.{1,40}",
-	"outlook voor (?:ios|android) downloaden",
-	"отправлено (?:с|со|из) .{1,40}",
-	"(?:получите|скачайте) outlook для (?:ios|android)\\b.*",
-	"(?:wysłane|wysłano) (?:z|ze|przy użyciu|za pomocą) .{1,40}",
-	"pobierz (?:aplikację )?outlook dla .{1,30}",
-	"(?:从|從)我的\\s*.{1,30}(?:发送|傳送|發送)",
-	"(?:发自|發自)我的\\s*.{1,30}",
-	".{1,30}から送信",
-	"(?:skickat|skickades) från (?:min |mitt )?.{1,40}",
-	"sendt fra (?:min |mitt )?.{1,40}",
-	"odesláno z .{1,40}",
-	".{1,30}(?:'?[ıiuü]mdan|'?dan|'?den) gönderildi\\.?",
-	".{1,30}에서 보냄",
-	"надіслано з .{1,40}",
-	"lähetetty .{1,40}",
+	{ "sent from my ", "(?:[^\\s,.;:!?]+ ){0,4}(?:phone|iphone|ipad|ipod|android|blackberry|mobile|cell|"
+	  "cellphone|smartphone|tablet|device|galaxy|samsung|htc|nokia|huawei|pixel|xperia|motorola|"
+	  "oneplus|xiaomi)\\S*\\s*[,.;!-].{0,80}" },
+	{ "get ", "(?:the )?outlook (?:app )?for (?:ios|android|iphone)\\b.*" },
+	{ "von meinem ", FROM_DEVICE },
+	{ "gesendet ", "(?:von meinem|vom|von|mit) " FROM_DEVICE },
+	{ "diese nachricht wurde von meinem ", ".{1,60} gesendet\\.?" },
+	{ "outlook für ", "(?:ios|android) beziehen" },
+	{ "envoy", "[ée] (?:de|depuis|à partir de|a partir de|avec) (?:mon|ma|l'application|outlook|yahoo) ?.{1,40}" },
+	{ "obtenir outlook pour ", OUTLOOK_APP },
+	{ "enviado ", "(?:desde|con|do|de|a partir do|a partir de) (?:mi|meu|o meu|minha|a minha|el|o) .{1,40}" },
+	{ "obtener outlook para ", OUTLOOK_APP },
+	{ "obtén outlook para ", OUTLOOK_APP },
+	{ "obter o outlook para ", OUTLOOK_APP },
+	{ "baixe o outlook para ", OUTLOOK_APP },
+	{ "baixar o outlook para ", OUTLOOK_APP },
+	{ "inviato ", "(?:da|dal|dal mio|dalla mia|con) .{1,40}" },
+	{ "scarica outlook per ", OUTLOOK_APP },
+	{ "verzonden ", "(?:vanaf|met|vanuit|van) (?:mijn )?.{1,40}" },
+	{ "verstuurd ", "(?:vanaf|met|vanuit|van) (?:mijn )?.{1,40}" },
+	{ "outlook voor ", "(?:ios|android) downloaden" },
+	{ "отправлено ", "(?:с|со|из) .{1,40}" },
+	{ "получите outlook для ", OUTLOOK_APP },
+	{ "скачайте outlook для ", OUTLOOK_APP },
+	{ "wysłane ", "(?:z|ze|przy użyciu|za pomocą) .{1,40}" },
+	{ "wysłano ", "(?:z|ze|przy użyciu|za pomocą) .{1,40}" },
+	{ "pobierz ", "(?:aplikację )?outlook dla .{1,30}" },
+	{ "从我的", "\\s*.{1,30}(?:发送|傳送|發送)" },
+	{ "從我的", "\\s*.{1,30}(?:发送|傳送|發送)" },
+	{ "发自我的", "\\s*.{1,30}" },
+	{ "發自我的", "\\s*.{1,30}" },
+	{ NULL, ".{1,30}から送信", "から送信" },
+	{ "skickat från ", "(?:min |mitt )?.{1,40}" },
+	{ "skickades från ", "(?:min |mitt )?.{1,40}" },
+	{ "sendt fra ", "(?:min |mitt )?.{1,40}" },
+	{ "odesláno z ", FROM_DEVICE },
+	{ NULL, ".{1,30}(?:'?[ıiuü]mdan|'?dan|'?den) gönderildi\\.?", " gönderildi" },
+	{ NULL, ".{1,30}에서 보냄", "에서 보냄" },
+	{ "надіслано з ", FROM_DEVICE },
+	{ "lähetetty ", FROM_DEVICE },
 };
 
 /* Footers generic enough to be prose: believed only near the end. */
-static const char *const footer_weak[] = {
-	"sent (?:from|with|via|using|by|on) (?:a |an |the )?(?:[^\\s,.;:!?]+\\s*){1,5}\\.?",
-	"from my (?:iphone|ipad|ipod|android|mobile|phone|blackberry|samsung|galaxy|smartphone)\\b.{0,30}",
+static const footer_alt footer_weak[] = {
+	{ "sent ", "(?:from|with|via|using|by|on) (?:a |an |the )?(?:[^\\s,.;:!?]+\\s*){1,5}\\.?" },
+	{ "from my ", "(?:iphone|ipad|ipod|android|mobile|phone|blackberry|samsung|galaxy|smartphone)\\b.{0,30}" },
 };
 
 /* Header labels of the From:/Sent:/To:/Subject: blocks clients put above
@@ -198,8 +224,221 @@ static const struct {
 	{ "responder a", HK_REPLY_TO },
 };
 
+/* ---- prefilters ------------------------------------------------------------ */
+
+/*
+ * Most lines are prose and match no pattern, and a regex call costs far more
+ * than looking at a few bytes, so each pattern has a cheap test that a text
+ * can match it at all: plain text every match begins with or contains, taken
+ * from the tables the pattern is built from where there are tables. Each
+ * test is a necessary condition of its pattern; keep them in step when a
+ * pattern changes.
+ *
+ * The patterns match caselessly and in Unicode. There the only characters
+ * outside ASCII equal to ASCII ones are the Kelvin sign (k) and the long s
+ * (ſ), and no plain text in the tables contains either; two characters
+ * outside ASCII are equal only when fold() makes them the same (checked for
+ * every such character of the tables against every Unicode character).
+ */
+
+/* A plain text, and the other cases of its first character. */
+typedef struct {
+	const char *text;
+	gunichar first;   /* fold() of its first character, 0 if that is ASCII */
+} litword;
+
+/* A set of plain texts, by the byte a match of each may begin with. */
+typedef struct {
+	GArray *by_first[256];  /* of litword; NULL when none */
+	gboolean ascii_none;    /* none can match ASCII text */
+} litset;
+
+static guchar
+lower(guchar c)
+{
+	return c >= 'A' && c <= 'Z' ? (guchar) (c + 'a' - 'A') : c;
+}
+
+static gboolean
+is_ascii(const char *s, gsize len)
+{
+	for (gsize i = 0; i < len; i++)
+		if ((guchar) s[i] >= 0x80)
+			return FALSE;
+	return TRUE;
+}
+
+/* The same for a character and its other cases. */
+static gunichar
+fold(gunichar c)
+{
+	return g_unichar_tolower(g_unichar_toupper(c));
+}
+
+static void
+litset_add(litset *ls, guchar b, litword l)
+{
+	if (ls->by_first[b] == NULL)
+		ls->by_first[b] = g_array_new(FALSE, FALSE, sizeof(litword));
+	g_array_append_val(ls->by_first[b], l);
+}
+
+static void
+litset_init(litset *ls, const char *const *words)
+{
+	ls->ascii_none = TRUE;
+	for (; *words != NULL; words++) {
+		guchar c = (guchar) **words;
+		litword l = { *words, 0 };
+
+		ls->ascii_none = ls->ascii_none && !is_ascii(*words, strlen(*words));
+		if (c >= 0x80) {
+			/* its other cases may begin with any byte a letter begins with */
+			l.first = fold(g_utf8_get_char(*words));
+			for (guint b = 0xC0; b <= 0xFF; b++)
+				litset_add(ls, (guchar) b, l);
+			continue;
+		}
+		litset_add(ls, lower(c), l);
+		if (g_ascii_isalpha(c))
+			litset_add(ls, (guchar) g_ascii_toupper((char) c), l);
+		if (lower(c) == 'k')
+			litset_add(ls, 0xE2, l);  /* U+212A */
+		if (lower(c) == 's')
+			litset_add(ls, 0xC5, l);  /* U+017F */
+	}
+}
+
+/* Bytes in the UTF-8 sequence that begins with c. */
+static gsize
+utf8_width(guchar c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* The width of the Kelvin sign or long s at s when p is k or s, else 0. */
+static gsize
+exotic_width(const char *s, gsize len, guchar p)
+{
+	if (lower(p) == 'k' && len >= 3 && memcmp(s, "\xE2\x84\xAA", 3) == 0)  /* U+212A */
+		return 3;
+	if (lower(p) == 's' && len >= 2 && memcmp(s, "\xC5\xBF", 2) == 0)  /* U+017F */
+		return 2;
+	return 0;
+}
+
+/* The width of the character at s (len bytes) if it can equal the one at
+ * lit, both outside ASCII; 0 if it cannot. */
+static gsize
+other_width(const char *s, gsize len, const char *lit)
+{
+	gsize n = utf8_width((guchar) *s);
+	gunichar c;
+
+	if (n > len)
+		return 0;
+	if (n == utf8_width((guchar) *lit) && memcmp(s, lit, n) == 0)
+		return n;
+	c = g_utf8_get_char_validated(s, (gssize) n);
+	if (c == (gunichar) -1 || c == (gunichar) -2)
+		return 0;  /* not UTF-8: no regex matches it */
+	return fold(c) == fold(g_utf8_get_char(lit)) ? n : 0;
+}
+
+/* Whether the plain text lit can match at the start of s (len bytes). */
+static gboolean
+may_start_with(const char *s, gsize len, const char *lit)
+{
+	gsize i = 0, j = 0, n;
+
+	while (lit[j] != '\0') {
+		guchar c, p = (guchar) lit[j];
+
+		if (i >= len)
+			return FALSE;
+		c = (guchar) s[i];
+		if (c < 0x80) {
+			if (p >= 0x80 || lower(c) != lower(p))
+				return FALSE;
+			i++;
+			j++;
+			continue;
+		}
+		n = p < 0x80 ? exotic_width(s + i, len - i, p) : other_width(s + i, len - i, lit + j);
+		if (n == 0)
+			return FALSE;
+		i += n;
+		j += p < 0x80 ? 1 : utf8_width(p);
+	}
+	return TRUE;
+}
+
+/* fold() of the character at s, or 0 when it is not UTF-8 (which no
+ * regex matches). */
+static gunichar
+fold_at(const char *s, gsize len)
+{
+	gunichar c = g_utf8_get_char_validated(s, (gssize) MIN(len, 4));
+
+	if (c == (gunichar) -1 || c == (gunichar) -2)
+		return 0;
+	/* CJK ideographs, kana and Hangul syllables have no case */
+	if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3))
+		return c;
+	return fold(c);
+}
+
+/* Whether one of the texts of ls can match at the start of s. */
+static gboolean
+litset_may_start(const litset *ls, const char *s, gsize len)
+{
+	const GArray *a = len > 0 ? ls->by_first[(guchar) *s] : NULL;
+	gunichar c = 0;
+
+	if (a == NULL)
+		return FALSE;
+	if ((guchar) *s >= 0x80 && (c = fold_at(s, len)) == 0)
+		return FALSE;
+	for (guint k = 0; k < a->len; k++) {
+		const litword *l = &g_array_index(a, litword, k);
+
+		if ((l->first == 0 || l->first == c) && may_start_with(s, len, l->text))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether one of the texts of ls can match anywhere in s; with words_only,
+ * only where a word begins (not after an ASCII letter or digit). */
+static gboolean
+litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_only)
+{
+	if (ls->ascii_none && is_ascii(s, len))
+		return FALSE;
+	for (gsize i = 0; i < len; i += utf8_width((guchar) s[i])) {
+		if (ls->by_first[(guchar) s[i]] == NULL || (words_only && i > 0 && g_ascii_isalnum(s[i - 1])))
+			continue;
+		if (litset_may_start(ls, s + i, len - i))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+enum {
+	LS_VERB,
+	LS_VERB_CJK,
+	LS_FORWARD_INTRO,
+	LS_STRONG_LEAD,      /* what footer_strong alternatives begin with */
+	LS_STRONG_CONTAINS,  /* what those without a lead contain */
+	LS_WEAK_LEAD,
+	LS_GMT,
+	LS_HTTP,
+	LS_COUNT
+};
+
 typedef struct {
 	GRegex *rx[RX_COUNT];
+	litset lits[LS_COUNT];
 	GHashTable *labels;   /* casefolded label -> GUINT_TO_POINTER(kind) */
 } pd_reply_patterns;
 
@@ -215,30 +454,79 @@ compile(const char *source)
 	return rx;
 }
 
+/* head, then the plain-text words as alternatives, then tail. */
+static GRegex *
+compile_words(const char *head, const char *const *words, const char *tail)
+{
+	GString *s = g_string_new(head);
+	GRegex *rx;
+
+	for (const char *const *w = words; *w != NULL; w++) {
+		char *e = g_regex_escape_string(*w, -1);
+
+		g_string_append_printf(s, "%s%s", w > words ? "|" : "", e);
+		g_free(e);
+	}
+	g_string_append(s, tail);
+	rx = compile(s->str);
+	g_string_free(s, TRUE);
+	return rx;
+}
+
 /* One anchored alternation from a table, so a line is matched once. */
 static GRegex *
-compile_table(const char *const *table, gsize n)
+compile_table(const footer_alt *table, gsize n)
 {
 	GString *s = g_string_new("^(?:");
 	GRegex *rx;
 
-	for (gsize i = 0; i < n; i++)
-		g_string_append_printf(s, "%s(?:%s)", i > 0 ? "|" : "", table[i]);
+	for (gsize i = 0; i < n; i++) {
+		char *lead = g_regex_escape_string(table[i].lead != NULL ? table[i].lead : "", -1);
+
+		g_string_append_printf(s, "%s(?:%s%s)", i > 0 ? "|" : "", lead, table[i].rest);
+		g_free(lead);
+	}
 	g_string_append(s, ")$");
 	rx = compile(s->str);
 	g_string_free(s, TRUE);
 	return rx;
 }
 
+/* The leads of a footer table, or what its alternatives without one contain. */
+static const char *const *
+footer_texts(const footer_alt *table, gsize n, gboolean leads)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (gsize i = 0; i < n; i++)
+		if ((table[i].lead != NULL) == leads)
+			g_ptr_array_add(a, (gpointer) (leads ? table[i].lead : table[i].contains));
+	g_ptr_array_add(a, NULL);
+	return (const char *const *) g_ptr_array_free(a, FALSE);
+}
+
 static gpointer
 patterns_new(gpointer unused)
 {
+	static const char *const gmt[] = { "gmt", NULL }, *const http[] = { "http", NULL };
 	pd_reply_patterns *p = g_new0(pd_reply_patterns, 1);
 
 	for (int i = 0; i < RX_FOOTER_STRONG; i++)
-		p->rx[i] = compile(rx_source[i]);
+		if (rx_source[i] != NULL)
+			p->rx[i] = compile(rx_source[i]);
+	p->rx[RX_VERB] = compile_words("(?:^|[\\s,;\"'>)\\]])(", verbs, ")(?:[\\s(].{0,100})?[:：]$");
+	p->rx[RX_VERB_CJK] = compile_words("(", verbs_cjk, ")\\s*[:：]$");
+	p->rx[RX_FORWARD_INTRO] = compile_words("^(?:", forward_intros, ")\\s*[:：]?$");
 	p->rx[RX_FOOTER_STRONG] = compile_table(footer_strong, G_N_ELEMENTS(footer_strong));
 	p->rx[RX_FOOTER_WEAK] = compile_table(footer_weak, G_N_ELEMENTS(footer_weak));
+	litset_init(&p->lits[LS_VERB], verbs);
+	litset_init(&p->lits[LS_VERB_CJK], verbs_cjk);
+	litset_init(&p->lits[LS_FORWARD_INTRO], forward_intros);
+	litset_init(&p->lits[LS_STRONG_LEAD], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), TRUE));
+	litset_init(&p->lits[LS_STRONG_CONTAINS], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), FALSE));
+	litset_init(&p->lits[LS_WEAK_LEAD], footer_texts(footer_weak, G_N_ELEMENTS(footer_weak), TRUE));
+	litset_init(&p->lits[LS_GMT], gmt);
+	litset_init(&p->lits[LS_HTTP], http);
 	p->labels = g_hash_table_new(g_str_hash, g_str_equal);
 	for (gsize i = 0; i < G_N_ELEMENTS(header_labels); i++)
 		g_hash_table_insert(p->labels, (gpointer) header_labels[i].label,
@@ -255,106 +543,51 @@ patterns(void)
 	return g_once(&once, patterns_new, NULL);
 }
 
-/* ---- prefilters ------------------------------------------------------------ */
-
-/*
- * Most lines are prose and match no pattern, and a regex call costs far more
- * than looking at a few bytes, so each pattern has a cheap test that a text
- * can match it: a literal every match contains, or the words a match can
- * begin with. Each test is a necessary condition of its pattern; keep them
- * in step when a pattern changes. Under the patterns' caseless Unicode
- * matching the only non-ASCII characters equal to ASCII letters are the
- * Kelvin sign (k) and the long s (ſ), and \d and \s take non-ASCII digits
- * and spaces; so tests on letters are made only on pure ASCII text, and a
- * text with other bytes keeps the benefit of the doubt.
- */
-
-/* First words of the footer_strong alternatives that can match ASCII text. */
-static const char *const footer_strong_words[] = {
-	"sent ", "get ", "von ", "gesendet ", "diese ", "envoye ", "obtenir ", "enviado ", "obtener ",
-	"obter ", "baixe ", "baixar ", "inviato ", "scarica ", "verzonden ", "verstuurd ", "outlook ",
-	"pobierz ", "sendt ", NULL
-};
-
-/* First words of the footer_weak alternatives. */
-static const char *const footer_weak_words[] = { "sent ", "from ", NULL };
-
-/* First words of the RX_FORWARD_INTRO phrases that can match ASCII text,
- * and the ASCII letters any of its phrases begins with. */
-static const char *const forward_intro_words[] = {
-	"begin ", "anfang ", "inicio ", "comienzo ", "inizio ", "vidarebefordrat ", "videresendt ", NULL
-};
-#define FORWARD_INTRO_LETTERS "abcdipv"
-
 static gboolean
-is_ascii(const char *s, gsize len)
+has_double_dash(const char *s, gsize len)
 {
-	for (gsize i = 0; i < len; i++)
-		if ((guchar) s[i] >= 0x80)
-			return FALSE;
-	return TRUE;
-}
+	const char *p = s, *end = s + len;
 
-/* Whether s contains needle (lower-case ASCII), ignoring ASCII case. */
-static gboolean
-contains_ci(const char *s, gsize len, const char *needle)
-{
-	gsize n = strlen(needle);
-
-	for (gsize i = 0; i + n <= len; i++)
-		if (g_ascii_tolower(s[i]) == needle[0] && g_ascii_strncasecmp(s + i, needle, n) == 0)
+	while ((p = memchr(p, '-', (gsize) (end - p))) != NULL && p + 1 < end) {
+		if (p[1] == '-')
 			return TRUE;
-	return FALSE;
-}
-
-/* Whether s begins with one of words (lower-case ASCII), ignoring ASCII case. */
-static gboolean
-starts_with_ci(const char *s, gsize len, const char *const *words)
-{
-	for (; *words != NULL; words++) {
-		gsize n = strlen(*words);
-
-		if (n <= len && g_ascii_strncasecmp(s, *words, n) == 0)
-			return TRUE;
+		p += 2;
 	}
 	return FALSE;
-}
-
-/* Whether s, ASCII, begins with one of words; other text, whether it
- * begins with one of letters (lower-case ASCII) or a non-ASCII character. */
-static gboolean
-may_begin_with(const char *s, gsize len, const char *const *words, const char *letters)
-{
-	if (is_ascii(s, len))
-		return starts_with_ci(s, len, words);
-	return len == 0 || (guchar) s[0] >= 0x80 || strchr(letters, g_ascii_tolower(s[0])) != NULL;
 }
 
 /* Whether the text s (len bytes) can match pattern id at all. */
 static gboolean
 rx_may_match(rx_id id, const char *s, gsize len)
 {
+	const litset *ls = patterns()->lits;
+
 	switch (id) {
+	case RX_VERB:
+		/* a verb follows the start, a space or punctuation */
+		return litset_may_contain(&ls[LS_VERB], s, len, TRUE);
 	case RX_VERB_CJK:
-		return !is_ascii(s, len);
+		return litset_may_contain(&ls[LS_VERB_CJK], s, len, FALSE);
 	case RX_GMAIL_DATE:
-		return contains_ci(s, len, "gmt");
+		/* "^\\d": an ASCII digit, or perhaps another script's */
+		return len > 0 && (g_ascii_isdigit(s[0]) || (guchar) s[0] >= 0x80) &&
+		       litset_may_contain(&ls[LS_GMT], s, len, FALSE);
 	case RX_ZOHO:
 		return len >= 2 && s[0] == '-' && s[1] == '-';
 	case RX_ORIGINAL:
 	case RX_FORWARD:
-		return len >= 2 && memmem(s, len, "--", 2) != NULL;
+		return has_double_dash(s, len);
 	case RX_FORWARD_INTRO:
-		return may_begin_with(s, len, forward_intro_words, FORWARD_INTRO_LETTERS);
+		return litset_may_start(&ls[LS_FORWARD_INTRO], s, len);
 	case RX_URL:
-		return memchr(s, '<', len) != NULL || contains_ci(s, len, "http");
+		return memchr(s, '<', len) != NULL || litset_may_contain(&ls[LS_HTTP], s, len, FALSE);
 	case RX_DASH_NAME:
 		return len > 0 && s[0] == '-';
 	case RX_FOOTER_STRONG:
-		/* The alternatives that may begin with anything need non-ASCII text. */
-		return !is_ascii(s, len) || starts_with_ci(s, len, footer_strong_words);
+		return litset_may_start(&ls[LS_STRONG_LEAD], s, len) ||
+		       litset_may_contain(&ls[LS_STRONG_CONTAINS], s, len, FALSE);
 	case RX_FOOTER_WEAK:
-		return may_begin_with(s, len, footer_weak_words, "sf");
+		return litset_may_start(&ls[LS_WEAK_LEAD], s, len);
 	default:
 		return TRUE;
 	}
@@ -656,13 +889,15 @@ first_person_before(const char *s, gint end)
  * does not), and someone else than the writer ("On May 3, 2024 I wrote:"
  * introduces the writer's own words, not history). */
 static gboolean
-verb_has_subject(GRegex *rx, const char *s)
+verb_has_subject(rx_id id, const char *s)
 {
 	GMatchInfo *mi;
 	gint start = 0;
 	gboolean found = FALSE;
 
-	if (g_regex_match(rx, s, 0, &mi))
+	if (!rx_may_match(id, s, strlen(s)))
+		return FALSE;
+	if (g_regex_match(patterns()->rx[id], s, 0, &mi))
 		g_match_info_fetch_pos(mi, 1, &start, NULL);
 	g_match_info_free(mi);
 	for (gint i = 0; i < start && !found; i++)
@@ -686,13 +921,11 @@ ends_with_colon(const char *s)
 static attr_strength
 attribution_strength(const char *s)
 {
-	const pd_reply_patterns *p = patterns();
-
 	if (rx_is(RX_GMAIL_DATE, s) || rx_is(RX_ZOHO, s))
 		return ATTR_STRONG;
 	if (!ends_with_colon(s))
 		return ATTR_NONE;
-	if (verb_has_subject(p->rx[RX_VERB], s) || verb_has_subject(p->rx[RX_VERB_CJK], s))
+	if (verb_has_subject(RX_VERB, s) || verb_has_subject(RX_VERB_CJK, s))
 		return rx_is(RX_EVIDENCE, s) ? ATTR_STRONG : ATTR_WEAK;
 	/* "26.06.2014, 14:41, "Alexander L" <abc@example.com>:" (Yandex, Mail.ru) */
 	return strchr(s, '@') != NULL ? ATTR_WEAK : ATTR_NONE;
