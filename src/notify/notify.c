@@ -145,58 +145,74 @@ over_rate(pd_notify *n, pd_txn *txn, const char *kind, const char *to, guint64 t
 
 /* ---- the template context ---- */
 
+/* The context is written as JSON text directly: the same document a
+ * JsonBuilder made, at a fraction of its cost in the commit (one per
+ * notification). Strings are escaped as json-glib escapes them. */
 static void
-member(JsonBuilder *b, const char *name, const char *value)
+json_string(GString *out, const char *s)
 {
-	json_builder_set_member_name(b, name);
-	json_builder_add_string_value(b, value != NULL ? value : "");
+	g_string_append_c(out, '"');
+	for (const guchar *p = (const guchar *)(s != NULL ? s : ""); *p != '\0'; p++) {
+		switch (*p) {
+		case '"': g_string_append(out, "\\\""); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		case '\b': g_string_append(out, "\\b"); break;
+		case '\f': g_string_append(out, "\\f"); break;
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\r': g_string_append(out, "\\r"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		default:
+			/* json-glib 1.6 leaves 0x1f as it is, and escapes DEL. */
+			if (*p < 0x1f || *p == 0x7f)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
 }
 
-static JsonNode *
+/* "name":"value", or "name":"" for NULL; first: no comma before it. */
+static void
+member(GString *out, gboolean first, const char *name, const char *value)
+{
+	if (!first)
+		g_string_append_c(out, ',');
+	json_string(out, name);
+	g_string_append_c(out, ':');
+	json_string(out, value);
+}
+
+static char *
 context(pd_notify *n, const pd_ticket *t, const pd_message *msg, const char *to_name, const char *to)
 {
-	JsonBuilder *b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "ticket");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "id");
-	json_builder_add_int_value(b, (gint64)t->id);
-	member(b, "subject", t->subject);
-	member(b, "status", t->status);
-	member(b, "queue", t->queue);
-	member(b, "priority", t->priority);
-	member(b, "assignee", t->assignee);
+	GString *out = g_string_sized_new(512);
+	g_string_append_printf(out, "{\"ticket\":{\"id\":%" G_GINT64_FORMAT, (gint64)t->id);
+	member(out, FALSE, "subject", t->subject);
+	member(out, FALSE, "status", t->status);
+	member(out, FALSE, "queue", t->queue);
+	member(out, FALSE, "priority", t->priority);
+	member(out, FALSE, "assignee", t->assignee);
 	char *tag = g_strdup_printf("[%s #%" G_GUINT64_FORMAT "]", n->o.tag, t->id);
-	member(b, "tag", tag);
+	member(out, FALSE, "tag", tag);
 	g_free(tag);
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "requester");
-	json_builder_begin_object(b);
-	member(b, "name", t->requester_name != NULL ? t->requester_name : t->requester);
-	member(b, "address", t->requester);
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "recipient");
-	json_builder_begin_object(b);
-	member(b, "name", to_name != NULL ? to_name : to);
-	member(b, "address", to);
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "message");
-	json_builder_begin_object(b);
-	member(b, "subject", msg != NULL ? msg->subject : NULL);
-	member(b, "from", msg != NULL && msg->from != NULL ? msg->from->addr : NULL);
+	g_string_append(out, "},\"requester\":{");
+	member(out, TRUE, "name", t->requester_name != NULL ? t->requester_name : t->requester);
+	member(out, FALSE, "address", t->requester);
+	g_string_append(out, "},\"recipient\":{");
+	member(out, TRUE, "name", to_name != NULL ? to_name : to);
+	member(out, FALSE, "address", to);
+	g_string_append(out, "},\"message\":{");
+	member(out, TRUE, "subject", msg != NULL ? msg->subject : NULL);
+	member(out, FALSE, "from", msg != NULL && msg->from != NULL ? msg->from->addr : NULL);
 	/* The text is not copied here: the notifier reads it from the event
 	 * that caused the notification, which never changes. */
-	member(b, "text", "");
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "desk");
-	json_builder_begin_object(b);
-	member(b, "name", n->o.name);
-	member(b, "address", n->o.address);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
-	JsonNode *root = json_builder_get_root(b);
-	g_object_unref(b);
-	return root;
+	member(out, FALSE, "text", "");
+	g_string_append(out, "},\"desk\":{");
+	member(out, TRUE, "name", n->o.name);
+	member(out, FALSE, "address", n->o.address);
+	g_string_append(out, "}}");
+	return g_string_free(out, FALSE);
 }
 
 /* ---- one notification ---- */
@@ -240,19 +256,21 @@ references(const pd_message *msg)
 static GVariant *
 render_spec(pd_notify *n, const pd_ticket *t, const note *nt)
 {
-	JsonNode *ctx = context(n, t, nt->msg, nt->to_name, nt->to);
+	char *json = context(n, t, nt->msg, nt->to_name, nt->to);
 	JsonNode *extra = nt->extra_json != NULL ? json_from_string(nt->extra_json, NULL) : NULL;
 	if (extra != NULL && JSON_NODE_HOLDS_OBJECT(extra)) {
+		JsonNode *ctx = json_from_string(json, NULL);
 		JsonObject *dst = json_node_get_object(ctx), *src = json_node_get_object(extra);
 		GList *members = json_object_get_members(src);
 		for (GList *m = members; m != NULL; m = m->next)
 			json_object_set_member(dst, m->data, json_node_copy(json_object_get_member(src, m->data)));
 		g_list_free(members);
+		g_free(json);
+		json = json_to_string(ctx, FALSE);
+		json_node_unref(ctx);
 	}
 	if (extra != NULL)
 		json_node_unref(extra);
-	char *json = json_to_string(ctx, FALSE);
-	json_node_unref(ctx);
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&b, "{sv}", "context", g_variant_new_take_string(json));
