@@ -62,35 +62,57 @@ align_up(gsize x, gsize a)
 	return (x + a - 1) & ~(a - 1);
 }
 
-gsize
-pd_view_n_children(const pd_view *array)
+/* An array of variable-size elements: its element count, offset size and
+ * where its offset table begins; FALSE if the table is damaged. */
+typedef struct {
+	gsize n, w, table;
+} array_frame;
+
+static gboolean
+frame_of(const pd_view *array, array_frame *f)
 {
+	f->n = f->w = f->table = 0;
 	if (array->size == 0)
-		return 0;
-	gsize w = offset_size(array->size);
-	if (array->size < w)
-		return 0;
-	gsize last = read_offset(array->data + array->size - w, w);
-	if (last > array->size - w || (array->size - last) % w != 0)
-		return 0;
-	return (array->size - last) / w;
+		return TRUE;
+	f->w = offset_size(array->size);
+	if (array->size < f->w)
+		return FALSE;
+	gsize last = read_offset(array->data + array->size - f->w, f->w);
+	if (last > array->size - f->w || (array->size - last) % f->w != 0)
+		return FALSE;
+	f->n = (array->size - last) / f->w;
+	f->table = last;
+	return TRUE;
 }
 
-/* Child i of an array of variable-size elements aligned to align. */
-gboolean
-pd_view_child(const pd_view *array, gsize i, gsize align, pd_view *child_r)
+/* Element i, given where element i - 1 ended (0 for the first). */
+static gboolean
+frame_child(const pd_view *array, const array_frame *f, gsize i, gsize prev_end, gsize align, pd_view *child_r)
 {
-	gsize n = pd_view_n_children(array);
-	if (i >= n)
-		return FALSE;
-	gsize w = offset_size(array->size), table = array->size - n * w;
-	gsize start = i == 0 ? 0 : align_up(read_offset(array->data + table + (i - 1) * w, w), align);
-	gsize end = read_offset(array->data + table + i * w, w);
-	if (start > end || end > table)
+	gsize start = i == 0 ? 0 : align_up(prev_end, align);
+	gsize end = read_offset(array->data + f->table + i * f->w, f->w);
+	if (start > end || end > f->table)
 		return FALSE;
 	child_r->data = array->data + start;
 	child_r->size = end - start;
 	return TRUE;
+}
+
+gsize
+pd_view_n_children(const pd_view *array)
+{
+	array_frame f;
+	return frame_of(array, &f) ? f.n : 0;
+}
+
+gboolean
+pd_view_child(const pd_view *array, gsize i, gsize align, pd_view *child_r)
+{
+	array_frame f;
+	if (!frame_of(array, &f) || i >= f.n)
+		return FALSE;
+	gsize prev_end = i == 0 ? 0 : read_offset(array->data + f.table + (i - 1) * f.w, f.w);
+	return frame_child(array, &f, i, prev_end, align, child_r);
 }
 
 /* A dict entry {sv}: the key, and the variant's value and type. */
@@ -127,13 +149,16 @@ read_entry(const pd_view *entry, const char **key_r, pd_view *value_r, const cha
 gboolean
 pd_view_lookup(const pd_view *dict, const char *key, const char *type, pd_view *value_r)
 {
-	gsize n = pd_view_n_children(dict), tlen = strlen(type);
-	for (gsize i = 0; i < n; i++) {
+	array_frame f;
+	if (!frame_of(dict, &f))
+		return FALSE;
+	gsize tlen = strlen(type), prev_end = 0;
+	for (gsize i = 0; i < f.n; i++) {
 		pd_view entry, value;
 		const char *k, *t;
-		if (!pd_view_child(dict, i, 8, &entry) || !read_entry(&entry, &k, &value, &t))
-			continue;
-		if (strcmp(k, key) != 0)
+		gboolean ok = frame_child(dict, &f, i, prev_end, 8, &entry);
+		prev_end = read_offset(dict->data + f.table + i * f.w, f.w);
+		if (!ok || !read_entry(&entry, &k, &value, &t) || strcmp(k, key) != 0)
 			continue;
 		gsize have = (gsize)(entry.data + entry.size - offset_size(entry.size) - (const guint8 *)t);
 		if (have != tlen || memcmp(t, type, tlen) != 0)
