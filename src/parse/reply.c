@@ -109,11 +109,11 @@ static const char *const rx_source[RX_FOOTER_STRONG] = {
 
 /* One alternative of a footer pattern: the plain text it begins with, then
  * a regex; an alternative that may begin anywhere has no lead but names the
- * plain text it must contain. */
+ * plain text it ends with (but for at most one more character). */
 typedef struct {
 	const char *lead;
 	const char *rest;
-	const char *contains;
+	const char *tail;
 } footer_alt;
 
 #define OUTLOOK_APP "(?:ios|android)\\b.*"
@@ -251,6 +251,7 @@ typedef struct {
 typedef struct {
 	GArray *by_first[256];  /* of litword; NULL when none */
 	gboolean ascii_none;    /* none can match ASCII text */
+	gsize span;             /* the most bytes a match of one takes, with two more characters */
 } litset;
 
 static guchar
@@ -292,6 +293,8 @@ litset_init(litset *ls, const char *const *words)
 		litword l = { *words, 0 };
 
 		ls->ascii_none = ls->ascii_none && !is_ascii(*words, strlen(*words));
+		/* another case of a character takes at most four bytes */
+		ls->span = MAX(ls->span, 4 * ((gsize) g_utf8_strlen(*words, -1) + 2));
 		if (c >= 0x80) {
 			/* its other cases may begin with any byte a letter begins with */
 			l.first = fold(g_utf8_get_char(*words));
@@ -415,7 +418,8 @@ litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_on
 {
 	if (ls->ascii_none && is_ascii(s, len))
 		return FALSE;
-	for (gsize i = 0; i < len; i += utf8_width((guchar) s[i])) {
+	/* Bytes inside a character (0x80 to 0xBF) begin no text. */
+	for (gsize i = 0; i < len; i++) {
 		if (ls->by_first[(guchar) s[i]] == NULL || (words_only && i > 0 && g_ascii_isalnum(s[i - 1])))
 			continue;
 		if (litset_may_start(ls, s + i, len - i))
@@ -424,12 +428,22 @@ litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_on
 	return FALSE;
 }
 
+/* Whether one of the texts of ls can match at the end of s, or before at
+ * most two more characters. */
+static gboolean
+litset_may_end(const litset *ls, const char *s, gsize len)
+{
+	gsize from = len > ls->span ? len - ls->span : 0;
+
+	return litset_may_contain(ls, s + from, len - from, FALSE);
+}
+
 enum {
 	LS_VERB,
 	LS_VERB_CJK,
 	LS_FORWARD_INTRO,
 	LS_STRONG_LEAD,      /* what footer_strong alternatives begin with */
-	LS_STRONG_CONTAINS,  /* what those without a lead contain */
+	LS_STRONG_TAIL,      /* what those without a lead end with */
 	LS_WEAK_LEAD,
 	LS_GMT,
 	LS_HTTP,
@@ -492,7 +506,7 @@ compile_table(const footer_alt *table, gsize n)
 	return rx;
 }
 
-/* The leads of a footer table, or what its alternatives without one contain. */
+/* The leads of a footer table, or the tails of its alternatives without one. */
 static const char *const *
 footer_texts(const footer_alt *table, gsize n, gboolean leads)
 {
@@ -500,7 +514,7 @@ footer_texts(const footer_alt *table, gsize n, gboolean leads)
 
 	for (gsize i = 0; i < n; i++)
 		if ((table[i].lead != NULL) == leads)
-			g_ptr_array_add(a, (gpointer) (leads ? table[i].lead : table[i].contains));
+			g_ptr_array_add(a, (gpointer) (leads ? table[i].lead : table[i].tail));
 	g_ptr_array_add(a, NULL);
 	return (const char *const *) g_ptr_array_free(a, FALSE);
 }
@@ -523,7 +537,7 @@ patterns_new(gpointer unused)
 	litset_init(&p->lits[LS_VERB_CJK], verbs_cjk);
 	litset_init(&p->lits[LS_FORWARD_INTRO], forward_intros);
 	litset_init(&p->lits[LS_STRONG_LEAD], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), TRUE));
-	litset_init(&p->lits[LS_STRONG_CONTAINS], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), FALSE));
+	litset_init(&p->lits[LS_STRONG_TAIL], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), FALSE));
 	litset_init(&p->lits[LS_WEAK_LEAD], footer_texts(footer_weak, G_N_ELEMENTS(footer_weak), TRUE));
 	litset_init(&p->lits[LS_GMT], gmt);
 	litset_init(&p->lits[LS_HTTP], http);
@@ -585,7 +599,7 @@ rx_may_match(rx_id id, const char *s, gsize len)
 		return len > 0 && s[0] == '-';
 	case RX_FOOTER_STRONG:
 		return litset_may_start(&ls[LS_STRONG_LEAD], s, len) ||
-		       litset_may_contain(&ls[LS_STRONG_CONTAINS], s, len, FALSE);
+		       litset_may_end(&ls[LS_STRONG_TAIL], s, len);
 	case RX_FOOTER_WEAK:
 		return litset_may_start(&ls[LS_WEAK_LEAD], s, len);
 	default:
