@@ -223,6 +223,24 @@ not_found(GError **error, const char *what, guint64 id)
 	return FALSE;
 }
 
+/* The next entry of an a{sv}, without parsing a format string: its key
+ * (valid while *entry_r is) and its value; the caller unrefs both. */
+static gboolean
+dict_next(GVariantIter *it, GVariant **entry_r, const char **key_r, GVariant **value_r)
+{
+	GVariant *e = g_variant_iter_next_value(it);
+	if (e == NULL)
+		return FALSE;
+	/* The key is held by the entry: its children, or its bytes. */
+	GVariant *k = g_variant_get_child_value(e, 0), *box = g_variant_get_child_value(e, 1);
+	*key_r = g_variant_get_string(k, NULL);
+	g_variant_unref(k);
+	*value_r = g_variant_get_variant(box);
+	g_variant_unref(box);
+	*entry_r = e;
+	return TRUE;
+}
+
 /* ---- tickets ---- */
 
 static const char *const ticket_keys[] = {
@@ -336,12 +354,13 @@ pd_ticket_to_variant(const pd_ticket *t)
 	if (t->extra != NULL) {
 		GVariantIter it;
 		const char *k;
-		GVariant *v;
+		GVariant *e, *v;
 		g_variant_iter_init(&it, t->extra);
-		while (g_variant_iter_next(&it, "{&sv}", &k, &v)) {
+		while (dict_next(&it, &e, &k, &v)) {
 			if (!g_strv_contains(ticket_keys, k))
 				pd_dict_add(&b, k, v);
 			g_variant_unref(v);
+			g_variant_unref(e);
 		}
 	}
 	return g_variant_builder_end(&b);
@@ -378,9 +397,9 @@ ticket_from_variant(GVariant *d)
 	gboolean any_unknown = FALSE;
 	GVariantIter it;
 	const char *k;
-	GVariant *v;
+	GVariant *e, *v;
 	g_variant_iter_init(&it, d);
-	while (g_variant_iter_next(&it, "{&sv}", &k, &v)) {
+	while (dict_next(&it, &e, &k, &v)) {
 		if (strcmp(k, "id") == 0) {
 			if (!seen_id && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
 				t->id = g_variant_get_uint64(v), seen_id = TRUE;
@@ -432,6 +451,7 @@ ticket_from_variant(GVariant *d)
 			any_unknown = TRUE;
 		}
 		g_variant_unref(v);
+		g_variant_unref(e);
 	}
 	if (any_unknown)
 		t->extra = g_variant_ref_sink(g_variant_builder_end(&unknown));
