@@ -320,12 +320,36 @@ unreadable(const char *path, const char *why, pd_cause *cause_r, char **reason_r
 	return pd_message_parse("", 0, NULL, NULL, NULL);
 }
 
+/* A file this small is read whole: the parser then seeks and reads in
+ * memory rather than making a dozen system calls for each message. Larger
+ * files are streamed, so a huge attachment never sits in memory. */
+#define PD_PARSE_READ_WHOLE_MAX (1024 * 1024)
+
+/* The rest of fs in a memory stream, or NULL (fs back at its start) when
+ * it cannot be read. */
+static GMimeStream *
+read_whole(GMimeStream *fs)
+{
+	GByteArray *bytes = g_byte_array_new();
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = g_mime_stream_read(fs, buf, sizeof buf)) > 0)
+		g_byte_array_append(bytes, (const guint8 *)buf, (guint)n);
+	if (n < 0) {
+		g_byte_array_unref(bytes);
+		g_mime_stream_reset(fs);
+		return NULL;
+	}
+	return g_mime_stream_mem_new_with_byte_array(bytes);
+}
+
 pd_message *
 pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *cause_r,
                       char **reason_r)
 {
 	GError *e = NULL;
-	GMimeStream *fs = g_mime_stream_fs_open(path, O_RDONLY, 0, &e);
+	GMimeStream *fs = g_mime_stream_fs_open(path, O_RDONLY, 0, &e), *mem;
 	gint64 size;
 	pd_message *msg;
 
@@ -338,6 +362,10 @@ pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *
 	if (size < 0) {
 		g_object_unref(fs);
 		return unreadable(path, g_strerror(errno), cause_r, reason_r);
+	}
+	if (size <= PD_PARSE_READ_WHOLE_MAX && (mem = read_whole(fs)) != NULL) {
+		g_object_unref(fs);
+		fs = mem;
 	}
 	msg = pd_parse_stream(fs, (guint64)size, opts, FALSE, cause_r, reason_r);
 	g_object_unref(fs);
