@@ -12,7 +12,7 @@ static const struct {
 	gboolean dupsort;  /* non-unique secondary index */
 	u_int32_t pagesize;  /* 0: the default; larger where records carry mail text */
 } db_files[DB_COUNT] = {
-	[DB_TICKETS] = { "tickets.db", FALSE },
+	[DB_TICKETS] = { "tickets.db", FALSE, 16384 },  /* a ticket with its SLA clock is about 1 KB */
 	[DB_EVENTS] = { "events.db", FALSE, 16384 },
 	[DB_MESSAGES] = { "messages.db", FALSE },
 	[DB_BY_MSGID] = { "by_msgid.db", FALSE },
