@@ -785,17 +785,19 @@ is_rule(const rline *l)
 static guint
 header_label(const rline *l)
 {
-	const char *s = l->s, *end = l->s + MIN(l->len, 64), *colon, *label_end;
-	char *folded;
+	const char *s = l->s, *end = l->s + MIN(l->len, 64), *colon, *label_end, *p;
+	char *folded, lowered[41];
 	gpointer kind;
 	gsize w;
 
 	while ((w = space_at(s, end)) > 0 || (s < end && *s == '*'))
 		s += w > 0 ? w : 1;
 	colon = memchr(s, ':', (gsize) (end - s));
-	for (const char *p = s; p + 3 <= end && (colon == NULL || p < colon); p++)
-		if (memcmp(p, "：", 3) == 0)
+	for (p = s; (p = memchr(p, '\xEF', (gsize) ((colon != NULL ? colon : end) - p))) != NULL; p++)
+		if (end - p >= 3 && memcmp(p, "：", 3) == 0) {
 			colon = p;
+			break;
+		}
 	if (colon == NULL)
 		return 0;
 	label_end = colon;
@@ -805,6 +807,13 @@ header_label(const rline *l)
 		label_end -= 2;
 	if (label_end == s || label_end - s > 40)
 		return 0;
+	if (is_ascii(s, (gsize) (label_end - s))) {
+		/* casefolding ASCII is lowering it */
+		for (p = s; p < label_end; p++)
+			lowered[p - s] = (char) lower((guchar) *p);
+		lowered[label_end - s] = '\0';
+		return GPOINTER_TO_UINT(g_hash_table_lookup(patterns()->labels, lowered));
+	}
 	folded = g_utf8_casefold(s, label_end - s);
 	kind = g_hash_table_lookup(patterns()->labels, folded);
 	g_free(folded);
@@ -1328,6 +1337,29 @@ is_list_footer(const rtext *t, guint i)
 	return FALSE;
 }
 
+/* An ASCII line without links whose footer text cannot begin a footer
+ * pattern, found without making the footer text: its first character is
+ * the line's first outside "[](< " (ASCII text ends no footer_strong
+ * alternative that lacks a lead). */
+static gboolean
+footer_ruled_out(const rline *l)
+{
+	const litset *ls = patterns()->lits;
+	const char *s;
+	gsize len, i;
+	guchar c;
+
+	trimmed(l, &s, &len);
+	if (len > PD_REPLY_FOOTER_MAX || !is_ascii(s, len) || rx_may_match(RX_URL, s, len))
+		return FALSE;
+	for (i = 0; i < len && strchr("[](< ", s[i]) != NULL; i++)
+		;
+	if (i == len)
+		return TRUE;
+	c = (guchar) s[i];
+	return ls[LS_STRONG_LEAD].by_first[c] == NULL && ls[LS_WEAK_LEAD].by_first[c] == NULL && c != '-';
+}
+
 static sig_kind
 signature_kind(const rtext *t, guint i)
 {
@@ -1342,6 +1374,8 @@ signature_kind(const rtext *t, guint i)
 		return SIG_BARE;
 	if (is_list_footer(t, i))
 		return SIG_LIST;
+	if (footer_ruled_out(l))
+		return SIG_NONE;
 	n = footer_text(l, s);
 	if (n < 0)
 		return SIG_NONE;
