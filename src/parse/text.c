@@ -97,13 +97,19 @@ pd_text_normalize_body(char *text)
 	}
 	out = g_string_sized_new(strlen(text) + 16);
 	for (const char *r = text; *r != '\0'; r++) {
+		const char *run = r;
+
+		/* copy up to the next character that needs a change in one go */
+		while (*r != '\0' && !is_unwanted_control((guchar)*r))
+			r++;
+		g_string_append_len(out, run, r - run);
+		if (*r == '\0')
+			break;
 		if (*r == '\r') {
 			g_string_append_c(out, '\n');
 			r += r[1] == '\n';
-		} else if (is_unwanted_control((guchar)*r)) {
-			g_string_append(out, PD_UTF8_REPLACEMENT);
 		} else {
-			g_string_append_c(out, *r);
+			g_string_append(out, PD_UTF8_REPLACEMENT);
 		}
 	}
 	g_free(text);
