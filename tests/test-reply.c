@@ -308,6 +308,19 @@ static const reply_case signature_cases[] = {
 	  "Hello", "On Apr 3", "Sent from my iPhone" },
 };
 
+/* ---- caseless matching beyond ASCII ------------------------------------------------ */
+
+/* The patterns match caselessly in Unicode, and the cheap tests that keep most
+ * lines away from them must not lose a match: the long s and the Kelvin sign
+ * equal ASCII letters, and U+1C82 is another small Cyrillic o. */
+static const reply_case caseless_cases[] = {
+	{ "long-s", "Hello there\n\n\u017Fent from my iPhone", "Hello there", NULL, "\u017Fent from my iPhone" },
+	{ "kelvin", "Thanks\n\nOn Mon, Bob <b@x.org> \u212AIRJOITTI:\n> q", "Thanks", "On Mon", NULL },
+	{ "cyrillic-upper", "Hello there\n\nОТПРАВЛЕНО С IPHONE", "Hello there", NULL, "ОТПРАВЛЕНО С IPHONE" },
+	{ "narrow-o", "Hello there\n\n\u1C82тправлено с iPhone", "Hello there", NULL, "\u1C82тправлено с iPhone" },
+	{ "tail-footer-dot", "Tamam\n\niPhone'umdan GÖNDERILDI.", "Tamam", NULL, "iPhone'umdan GÖNDERILDI." },
+};
+
 /* ---- what must not be cut ------------------------------------------------------- */
 
 static const reply_case false_positive_cases[] = {
@@ -471,6 +484,7 @@ main(int argc, char **argv)
 	add_cases("forward", forward_cases, G_N_ELEMENTS(forward_cases));
 	add_cases("signature", signature_cases, G_N_ELEMENTS(signature_cases));
 	add_cases("not-cut", false_positive_cases, G_N_ELEMENTS(false_positive_cases));
+	add_cases("caseless", caseless_cases, G_N_ELEMENTS(caseless_cases));
 	g_test_add_func("/reply/robust/null-outputs", test_null_outputs);
 	g_test_add_func("/reply/robust/invalid-utf8", test_invalid_utf8);
 	g_test_add_func("/reply/robust/large", test_large);
