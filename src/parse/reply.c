@@ -109,7 +109,7 @@ static const char *const rx_source[RX_FOOTER_STRONG] = {
 
 /* One alternative of a footer pattern: the plain text it begins with, then
  * a regex; an alternative that may begin anywhere has no lead but names the
- * plain text it ends with (but for at most one more character). */
+ * plain text it ends with (give or take a final full stop). */
 typedef struct {
 	const char *lead;
 	const char *rest;
