@@ -507,8 +507,8 @@ compile_table(const footer_alt *table, gsize n)
 }
 
 /* The leads of a footer table, or the tails of its alternatives without one. */
-static const char *const *
-footer_texts(const footer_alt *table, gsize n, gboolean leads)
+static void
+litset_init_footer(litset *ls, const footer_alt *table, gsize n, gboolean leads)
 {
 	GPtrArray *a = g_ptr_array_new();
 
@@ -516,7 +516,8 @@ footer_texts(const footer_alt *table, gsize n, gboolean leads)
 		if ((table[i].lead != NULL) == leads)
 			g_ptr_array_add(a, (gpointer) (leads ? table[i].lead : table[i].tail));
 	g_ptr_array_add(a, NULL);
-	return (const char *const *) g_ptr_array_free(a, FALSE);
+	litset_init(ls, (const char *const *) a->pdata);
+	g_ptr_array_unref(a);
 }
 
 static gpointer
@@ -536,9 +537,9 @@ patterns_new(gpointer unused)
 	litset_init(&p->lits[LS_VERB], verbs);
 	litset_init(&p->lits[LS_VERB_CJK], verbs_cjk);
 	litset_init(&p->lits[LS_FORWARD_INTRO], forward_intros);
-	litset_init(&p->lits[LS_STRONG_LEAD], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), TRUE));
-	litset_init(&p->lits[LS_STRONG_TAIL], footer_texts(footer_strong, G_N_ELEMENTS(footer_strong), FALSE));
-	litset_init(&p->lits[LS_WEAK_LEAD], footer_texts(footer_weak, G_N_ELEMENTS(footer_weak), TRUE));
+	litset_init_footer(&p->lits[LS_STRONG_LEAD], footer_strong, G_N_ELEMENTS(footer_strong), TRUE);
+	litset_init_footer(&p->lits[LS_STRONG_TAIL], footer_strong, G_N_ELEMENTS(footer_strong), FALSE);
+	litset_init_footer(&p->lits[LS_WEAK_LEAD], footer_weak, G_N_ELEMENTS(footer_weak), TRUE);
 	litset_init(&p->lits[LS_GMT], gmt);
 	litset_init(&p->lits[LS_HTTP], http);
 	p->labels = g_hash_table_new(g_str_hash, g_str_equal);
