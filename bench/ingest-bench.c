@@ -77,6 +77,9 @@ main(int argc, char **argv)
 	double cpu = rt.ru_utime.tv_sec + rt.ru_stime.tv_sec + (rt.ru_utime.tv_usec + rt.ru_stime.tv_usec) / 1e6;
 	printf("commit thread:  %.1f us CPU and %.1f page faults per message (%.0f %% of the elapsed time on CPU)\n",
 	       n > 0 ? cpu * 1e6 / n : 0.0, n > 0 ? (double)rt.ru_minflt / n : 0.0, 100 * cpu / secs);
+	double all = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	printf("other threads:  %.1f us CPU per message (preparing: stage, parse, route)\n",
+	       n > 0 ? (all - cpu) * 1e6 / n : 0.0);
 	printf("deadlock retries: %u\n", pd_store_deadlock_count(app.store));
 	g_array_unref(stats.latency_us);
 	g_ptr_array_unref(sources);
