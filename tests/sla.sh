@@ -82,4 +82,8 @@ run_daemon "$T/d2.log"
 ok $(grep -c "scheduler:" "$T/d2.log") "after a restart the scheduler finds nothing more to do"
 is "$(count 1000 sla-breach)" 1 "still one breach event"
 is "$(count 1001 sla-breach)" 1 "and one for ticket 1001"
+show=$(pd show 1000)
+like "$show" "^SLA: +billing-urgent first-response: due 2026-03-09 08:30 UTC \(breached\)" "postdesk show has the clocks, breached marked"
+like "$show" "sla-breach by system" "and the breach event"
+like "$show" "first-response target, due 2026-03-09 08:30 UTC" "with its target and due time"
 done_testing

@@ -316,9 +316,14 @@ print_event_facts(GVariant *data)
 	if (thread != NULL)
 		g_variant_unref(thread);
 	guint64 linked = 0;
+	gint64 due = 0;
 	if (g_variant_lookup(data, "ticket", "t", &linked) && g_variant_lookup(data, "reason", "&s", &reason))
 		printf("   Linked ticket #%" G_GUINT64_FORMAT ": %s\n", linked, reason);
-	else if (g_variant_lookup(data, "kind", "&s", &kind) && g_variant_lookup(data, "to", "&s", &to) &&
+	else if (g_variant_lookup(data, "target", "&s", &kind) && g_variant_lookup(data, "due", "x", &due)) {
+		char *at = pd_cli_human_time(due);
+		printf("   %s target, due %s\n", kind, at);
+		g_free(at);
+	} else if (g_variant_lookup(data, "kind", "&s", &kind) && g_variant_lookup(data, "to", "&s", &to) &&
 	         g_variant_lookup(data, "reason", "&s", &reason))
 		printf("   %s to %s not sent: %s\n", kind, to, reason);
 }
@@ -336,6 +341,27 @@ print_event(const pd_event *ev)
 		print_message(msg);
 		g_variant_unref(msg);
 	}
+}
+
+/* The SLA clocks as the ticket record keeps them (postdesk sla explain tells more). */
+static void
+print_sla(const pd_ticket *t)
+{
+	pd_sla_state st;
+	pd_sla_state_load(&st, t);
+	for (int i = 0; st.policy != NULL && i < PD_SLA_NTARGETS; i++) {
+		const pd_sla_clock *k = &st.clock[i];
+		if (k->budget == 0 || k->state == PD_CLOCK_OFF)
+			continue;
+		gint64 when = k->state == PD_CLOCK_RUNNING ? k->due : k->done;
+		char *at = when != 0 ? pd_cli_human_time(when) : g_strdup("-");
+		const char *verb = k->state == PD_CLOCK_RUNNING ? "due" : k->state == PD_CLOCK_PAUSED ? "paused" : "done";
+		printf("%s %s %s: %s %s%s\n", i == 0 || st.clock[0].budget == 0 ? "SLA:      " : "          ", st.policy,
+		       pd_sla_target_name((pd_sla_target)i), verb, k->state == PD_CLOCK_PAUSED ? "" : at,
+		       k->breached || (k->state == PD_CLOCK_MET && k->used > k->budget) ? " (breached)" : "");
+		g_free(at);
+	}
+	pd_sla_state_clear(&st);
 }
 
 static void
@@ -363,6 +389,7 @@ print_show_text(const show_ctx *c)
 	}
 	for (guint i = 0; i < t->links->len; i++)
 		printf("%s #%" G_GUINT64_FORMAT "\n", i == 0 ? "Links:    " : "          ", g_array_index(t->links, guint64, i));
+	print_sla(t);
 	g_free(created);
 	g_free(updated);
 	for (guint i = 0; i < c->events->len; i++)
