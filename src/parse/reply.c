@@ -276,6 +276,14 @@ fold(gunichar c)
 	return g_unichar_tolower(g_unichar_toupper(c));
 }
 
+/* Kana, CJK ideographs and Hangul syllables: Unicode gives them no other
+ * case, so only the character itself equals one of them. */
+static gboolean
+has_no_case(gunichar c)
+{
+	return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3);
+}
+
 static void
 litset_add(litset *ls, guchar b, litword l)
 {
@@ -296,8 +304,14 @@ litset_init(litset *ls, const char *const *words)
 		/* another case of a character takes at most four bytes */
 		ls->span = MAX(ls->span, 4 * ((gsize) g_utf8_strlen(*words, -1) + 2));
 		if (c >= 0x80) {
+			gunichar u = g_utf8_get_char(*words);
+
+			l.first = fold(u);
+			if (has_no_case(u)) {
+				litset_add(ls, c, l);
+				continue;
+			}
 			/* its other cases may begin with any byte a letter begins with */
-			l.first = fold(g_utf8_get_char(*words));
 			for (guint b = 0xC0; b <= 0xFF; b++)
 				litset_add(ls, (guchar) b, l);
 			continue;
@@ -385,10 +399,7 @@ fold_at(const char *s, gsize len)
 
 	if (c == (gunichar) -1 || c == (gunichar) -2)
 		return 0;
-	/* CJK ideographs, kana and Hangul syllables have no case */
-	if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3))
-		return c;
-	return fold(c);
+	return has_no_case(c) ? c : fold(c);
 }
 
 /* Whether one of the texts of ls can match at the start of s. */
@@ -428,6 +439,21 @@ litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_on
 	return FALSE;
 }
 
+/* Whether s can contain lit: lower-case ASCII without k or s, so only
+ * ASCII letters can equal its own; memchr finds where it may begin. */
+static gboolean
+may_contain_ascii(const char *s, gsize len, const char *lit)
+{
+	const char *end = s + len;
+	char first[2] = { lit[0], g_ascii_toupper(lit[0]) };
+
+	for (int k = 0; k < 2; k++)
+		for (const char *p = s; (p = memchr(p, first[k], (gsize) (end - p))) != NULL; p++)
+			if (may_start_with(p, (gsize) (end - p), lit))
+				return TRUE;
+	return FALSE;
+}
+
 /* Whether one of the texts of ls can match at the end of s, or before at
  * most two more characters. */
 static gboolean
@@ -445,8 +471,6 @@ enum {
 	LS_STRONG_LEAD,      /* what footer_strong alternatives begin with */
 	LS_STRONG_TAIL,      /* what those without a lead end with */
 	LS_WEAK_LEAD,
-	LS_GMT,
-	LS_HTTP,
 	LS_COUNT
 };
 
@@ -523,7 +547,6 @@ litset_init_footer(litset *ls, const footer_alt *table, gsize n, gboolean leads)
 static gpointer
 patterns_new(gpointer unused)
 {
-	static const char *const gmt[] = { "gmt", NULL }, *const http[] = { "http", NULL };
 	pd_reply_patterns *p = g_new0(pd_reply_patterns, 1);
 
 	for (int i = 0; i < RX_FOOTER_STRONG; i++)
@@ -540,8 +563,6 @@ patterns_new(gpointer unused)
 	litset_init_footer(&p->lits[LS_STRONG_LEAD], footer_strong, G_N_ELEMENTS(footer_strong), TRUE);
 	litset_init_footer(&p->lits[LS_STRONG_TAIL], footer_strong, G_N_ELEMENTS(footer_strong), FALSE);
 	litset_init_footer(&p->lits[LS_WEAK_LEAD], footer_weak, G_N_ELEMENTS(footer_weak), TRUE);
-	litset_init(&p->lits[LS_GMT], gmt);
-	litset_init(&p->lits[LS_HTTP], http);
 	p->labels = g_hash_table_new(g_str_hash, g_str_equal);
 	for (gsize i = 0; i < G_N_ELEMENTS(header_labels); i++)
 		g_hash_table_insert(p->labels, (gpointer) header_labels[i].label,
@@ -586,7 +607,7 @@ rx_may_match(rx_id id, const char *s, gsize len)
 	case RX_GMAIL_DATE:
 		/* "^\\d": an ASCII digit, or perhaps another script's */
 		return len > 0 && (g_ascii_isdigit(s[0]) || (guchar) s[0] >= 0x80) &&
-		       litset_may_contain(&ls[LS_GMT], s, len, FALSE);
+		       may_contain_ascii(s, len, "gmt");
 	case RX_ZOHO:
 		return len >= 2 && s[0] == '-' && s[1] == '-';
 	case RX_ORIGINAL:
@@ -595,7 +616,7 @@ rx_may_match(rx_id id, const char *s, gsize len)
 	case RX_FORWARD_INTRO:
 		return litset_may_start(&ls[LS_FORWARD_INTRO], s, len);
 	case RX_URL:
-		return memchr(s, '<', len) != NULL || litset_may_contain(&ls[LS_HTTP], s, len, FALSE);
+		return memchr(s, '<', len) != NULL || may_contain_ascii(s, len, "http");
 	case RX_DASH_NAME:
 		return len > 0 && s[0] == '-';
 	case RX_FOOTER_STRONG:
