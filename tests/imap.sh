@@ -125,10 +125,10 @@ pdd --once 2>"$T/log"
 ok $? "a server without MOVE: the run succeeds"
 is "$(imapc count INBOX)/$(imapc count Processed)" "0/$((processed + 1))" "the mail is moved with COPY, \\Deleted and UID EXPUNGE"
 start_pdd
-wait_for 5 grep -q "support: logged in to 127.0.0.4 .*; polling" "$T/daemon.log"
+wait_for 30 grep -q "support: logged in to 127.0.0.4 .*; polling" "$T/daemon.log"
 ok $? "without IDLE the source polls"
 imapc generate INBOX 1 poll >/dev/null
-wait_for 5 grep -q '<poll-1@test>: ticket' "$T/daemon.log"
+wait_for 30 grep -q '<poll-1@test>: ticket' "$T/daemon.log"
 ok $? "and still takes new mail"
 stop_pdd
 
@@ -141,16 +141,16 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
 while True: open(sys.argv[2], "a").write(s.recv(4096).decode() + "\n")' "$T/notify.sock" "$T/notify.log" &
 LISTENER=$!
 trap 'kill "$LISTENER" 2>/dev/null; _imap_cleanup' EXIT
-wait_for 5 test -S "$T/notify.sock"
+wait_for 30 test -S "$T/notify.sock"
 NOTIFY_SOCKET=$T/notify.sock start_pdd
 ok $? "postdeskd starts with two IMAP sources and a Maildir"
-wait_for 5 grep -q 'READY=1' "$T/notify.log"
+wait_for 30 grep -q 'READY=1' "$T/notify.log"
 ok $? "and tells systemd READY=1"
-wait_for 5 grep -q 'sales: logged in' "$T/daemon.log"
+wait_for 30 grep -q 'sales: logged in' "$T/daemon.log"
 worst=0
 for i in 1 2 3 4 5; do
 	appended=$(imapc generate INBOX 1 "idle$i" | cut -d' ' -f2)
-	wait_for 5 grep -q "<idle$i-1@test>: ticket" "$T/daemon.log"
+	wait_for 30 grep -q "<idle$i-1@test>: ticket" "$T/daemon.log"
 	ms=$(/usr/bin/python3 -c "import time,sys; print(int((time.time() - float(sys.argv[1])) * 1000))" "$appended")
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
@@ -163,7 +163,7 @@ worst=0
 for i in 1 2 3; do
 	start=$(now_ms)
 	mail_text "local$i@example.org" "Local $i" "local$i@test" | maildir_put "17900000$i.M$i.host"
-	wait_for 5 grep -q "<local$i@test>: ticket" "$T/daemon.log"
+	wait_for 30 grep -q "<local$i@test>: ticket" "$T/daemon.log"
 	ms=$(($(now_ms) - start))
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
@@ -179,7 +179,7 @@ imapc generate Sales 1 sdefer >/dev/null  # as before
 imapc generate Sales 1 fresh >/dev/null   # new
 isnt_same=$( [ "$(imapc uidvalidity Sales)" != "$old" ]; echo $?)
 ok "$isnt_same" "Sales has a new UIDVALIDITY"
-wait_for 10 eval '[ "$(seen Sales)" -eq 5 ]'
+wait_for 30 eval '[ "$(seen Sales)" -eq 5 ]'
 ok $? "every mail of the new Sales is taken and flagged"
 is "$(($(ticket_count) - before))" 2 "only the two new mails became tickets"
 like "$(cat "$T/daemon.log")" "sales: UIDVALIDITY of Sales changed from $old to [0-9]+; messages seen before are recognised" "the change is logged"
@@ -189,7 +189,7 @@ before=$(ticket_count)
 dovecot_restart "$T/dovecot"
 ok $? "Dovecot restarted"
 imapc generate INBOX 3 restart >/dev/null
-wait_for 15 eval '[ "$(ticket_count)" -eq $((before + 3)) ]'
+wait_for 30 eval '[ "$(ticket_count)" -eq $((before + 3)) ]'
 ok $? "after the restart the daemon reconnects and takes the new mail"
 like "$(cat "$T/daemon.log")" "support: .*connection to localhost lost; the mail stays in the source, will retry in" "the lost connection is logged with what happens next"
 is "$(imapc count INBOX)" 0 "nothing is left in INBOX"
@@ -197,19 +197,19 @@ is "$(imapc count INBOX)" 0 "nothing is left in INBOX"
 # ---- reload ----
 sed -i 's/^queue = support$/queue = billing/' "$CONF"
 kill -HUP "$DAEMON_PID"
-wait_for 10 grep -q 'reload: done' "$T/daemon.log"
+wait_for 30 grep -q 'reload: done' "$T/daemon.log"
 ok $? "SIGHUP reloads the configuration"
 imapc generate INBOX 1 reload >/dev/null
-wait_for 5 grep -q '<reload-1@test>: ticket' "$T/daemon.log"
+wait_for 30 grep -q '<reload-1@test>: ticket' "$T/daemon.log"
 like "$(pd show "$(($(ticket_count) + 999))" --json)" '"queue" : "billing"' "mail after the reload follows the new configuration"
 printf 'this line is not a setting\n' >> "$CONF"
 kill -HUP "$DAEMON_PID"
-wait_for 10 grep -q 'the running configuration stays in force' "$T/daemon.log"
+wait_for 30 grep -q 'the running configuration stays in force' "$T/daemon.log"
 ok $? "a broken configuration is refused; the running one stays in force"
 like "$(cat "$T/daemon.log")" "postdesk.conf:[0-9]+: syntax" "and its problems are logged with their line"
 sed -i '$d' "$CONF"
 imapc generate INBOX 1 still >/dev/null
-wait_for 5 grep -q '<still-1@test>: ticket' "$T/daemon.log"
+wait_for 30 grep -q '<still-1@test>: ticket' "$T/daemon.log"
 ok $? "the daemon keeps working"
 
 # ---- one instance per state directory ----
