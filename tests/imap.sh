@@ -155,7 +155,8 @@ for i in 1 2 3 4 5; do
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
 echo "# slowest of 5: $worst ms from APPEND to the committed ticket"
-ok "$(test "$worst" -lt 1000; echo $?)" "each mail appended became a ticket within 1 s through IDLE ($worst ms at most)"
+# Latency is bench/imap's to measure; here only "promptly", with room for a loaded machine.
+ok "$(test "$worst" -lt 5000; echo $?)" "each mail appended became a ticket promptly through IDLE ($worst ms at most)"
 is "$(imapc count INBOX)" 0 "and was moved"
 
 # The Maildir source is watched with inotify.
@@ -167,7 +168,7 @@ for i in 1 2 3; do
 	ms=$(($(now_ms) - start))
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
-ok "$(test "$worst" -lt 1000; echo $?)" "a Maildir delivery becomes a ticket within 1 s, through inotify ($worst ms at most)"
+ok "$(test "$worst" -lt 5000; echo $?)" "a Maildir delivery becomes a ticket promptly, through inotify ($worst ms at most)"
 is "$(ls "$T/mail/new" | wc -l)" 0 "and is moved to cur/"
 
 # ---- UIDVALIDITY: the folder deleted and recreated with the same mails and new ones ----
