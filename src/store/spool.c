@@ -1,4 +1,4 @@
-/* spool.c: the raw-message spool: stage to tmp/, one sync for the batch, rename into raw/ and att/. */
+/* spool.c: the raw-message spool: stage to tmp/, sync the batch's files, rename into raw/ and att/, sync the names. */
 #include "config.h"
 #include "spool.h"
 #include "fsutil.h"
@@ -24,13 +24,15 @@ typedef struct {
 	char *sha256;
 	char *body_sha256;  /* of the bytes after the first empty line (messages only) */
 	guint64 size;
+	gboolean linked;  /* a hard link to the source's own file: we wrote no bytes */
 } spool_item;
+
+#define ITEM(b, i) (&g_array_index((b)->items, spool_item, (i)))
 
 struct pd_spool_batch {
 	pd_spool *spool;
 	GArray *items;  /* of spool_item: messages and attachments */
 	gboolean committed;
-	gboolean wrote;     /* bytes were written (a copy, an attachment), not only linked */
 	GError *att_error;  /* the first failure staging an attachment */
 };
 
@@ -213,7 +215,6 @@ pd_spool_stage_bytes(pd_spool_batch *b, const void *data, gsize len, GError **er
 	int fd = open_temp(b->spool, &path, error);
 	if (fd < 0)
 		return -1;
-	b->wrote = TRUE;
 	if (!pd_write_all(fd, data, len, path, error)) {
 		close(fd);
 		unlink(path);
@@ -256,7 +257,6 @@ pd_spool_stage_fd(pd_spool_batch *b, int fd, GError **error)
 	int out = open_temp(b->spool, &path, error);
 	if (out < 0)
 		return -1;
-	b->wrote = TRUE;
 	stage_hash h;
 	stage_hash_init(&h);
 	guint64 size = 0;
@@ -309,9 +309,10 @@ pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
 		stage_hash h;
 		stage_hash_init(&h);
 		guint64 size = 0;
-		if (hash_fd(fd, &h, &size, error))
+		if (hash_fd(fd, &h, &size, error)) {
 			idx = add_item(b, tmp, &h, size), tmp = NULL;
-		else {
+			ITEM(b, idx)->linked = TRUE;
+		} else {
 			stage_hash_abort(&h);
 			unlink(tmp);
 		}
@@ -321,8 +322,6 @@ pd_spool_stage_file(pd_spool_batch *b, const char *path, GError **error)
 	close(fd);
 	return idx;
 }
-
-#define ITEM(b, i) (&g_array_index((b)->items, spool_item, (i)))
 
 /* ---- attachments ---- */
 
@@ -360,7 +359,6 @@ pd_spool_att_open(pd_spool_batch *b, GError **error)
 	GError *e = NULL;
 
 	att->batch = b;
-	b->wrote = TRUE;
 	att->fd = open_temp(b->spool, &att->tmp_path, &e);
 	if (att->fd < 0) {
 		att_failed(att, e, error);
@@ -458,54 +456,90 @@ pd_spool_item_path(const pd_spool_batch *b, int i)
 	return it->tmp_path != NULL ? it->tmp_path : it->final_path;
 }
 
-/* Make everything written so far durable: one syncfs() covers every file and
- * directory of the file system; without it, fsync each file and directory. */
+/* fsync (data_only: fdatasync) each path. All are opened, and for data
+ * their writeback started, before the first sync, so the file system can
+ * commit them together: the first sync does the work, the others find it
+ * done. */
 static gboolean
-sync_all(pd_spool_batch *b, gboolean dirs, GError **error)
+sync_paths(GPtrArray *paths, gboolean data_only, GError **error)
 {
-#ifdef HAVE_SYNCFS
-	/* Bytes we wrote must be on the disk before a name points at them. A
-	 * batch of hard links wrote none: the data is the source's own file
-	 * (the same inode), which the syncfs() after the renames covers, so one
-	 * before them would only write back the database's shared regions
-	 * (and make every page of them fault again in the next commit). */
-	if (!dirs && !b->wrote)
-		return TRUE;
-	int fd = open(b->spool->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		int rc = syncfs(fd);
-		int e = errno;
-		close(fd);
-		if (rc == 0)
-			return TRUE;
-		if (e != ENOSYS) {
-			pd_set_errno_error(error, e, "syncfs", b->spool->dir);
-			return FALSE;
+	int *fds = g_new(int, MAX(paths->len, 1));
+	gboolean ok = TRUE;
+	guint n = 0;
+	for (; n < paths->len; n++) {
+		fds[n] = open(paths->pdata[n], O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			pd_set_errno_error(error, errno, "open", paths->pdata[n]);
+			ok = FALSE;
+			break;
 		}
-	}
+#ifdef SYNC_FILE_RANGE_WRITE
+		if (data_only)
+			sync_file_range(fds[n], 0, 0, SYNC_FILE_RANGE_WRITE);  /* only starts writeback */
 #endif
+	}
+	for (guint i = 0; i < n; i++) {
+		if (ok && (data_only ? fdatasync(fds[i]) : fsync(fds[i])) != 0) {
+			pd_set_errno_error(error, errno, "fsync", paths->pdata[i]);
+			ok = FALSE;
+		}
+		close(fds[i]);
+	}
+	g_free(fds);
+	return ok;
+}
+
+static void
+add_once(GPtrArray *paths, GHashTable *seen, char *path)
+{
+	if (g_hash_table_contains(seen, path)) {
+		g_free(path);
+		return;
+	}
+	g_hash_table_add(seen, path);
+	g_ptr_array_add(paths, path);
+}
+
+/* Before the renames: the bytes we wrote (copies, attachments). A hard link
+ * wrote none: its data is the source's own file, synced after the renames. */
+static gboolean
+sync_data(pd_spool_batch *b, GError **error)
+{
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < b->items->len; i++) {
 		spool_item *it = ITEM(b, i);
-		char *dir = dirs ? g_path_get_dirname(it->final_path) : NULL;
-		gboolean ok = dirs ? pd_fsync_dir(dir, error) : TRUE;
-		g_free(dir);
-		if (!ok)
-			return FALSE;
-		/* Without syncfs() the data of a linked file is not covered by
-		 * the sync before the renames either: fsync it here. */
-		const char *file = !dirs ? it->tmp_path : !b->wrote ? it->final_path : NULL;
-		if (file != NULL) {
-			int f = open(file, O_RDONLY | O_CLOEXEC);
-			if (f < 0 || fsync(f) != 0) {
-				pd_set_errno_error(error, errno, "fsync", file);
-				if (f >= 0)
-					close(f);
-				return FALSE;
-			}
-			close(f);
-		}
+		if (it->tmp_path != NULL && !it->linked)
+			g_ptr_array_add(paths, g_strdup(it->tmp_path));
 	}
-	return TRUE;
+	gboolean ok = sync_paths(paths, TRUE, error);
+	g_ptr_array_unref(paths);
+	return ok;
+}
+
+/* After the renames: the linked files (their data, and their link count),
+ * then every directory that gained a name (a fan-out directory, and its
+ * parents, which gain one when it is new). */
+static gboolean
+sync_names(pd_spool_batch *b, GError **error)
+{
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < b->items->len; i++)
+		if (ITEM(b, i)->linked)
+			g_ptr_array_add(paths, g_strdup(ITEM(b, i)->final_path));
+	gboolean ok = sync_paths(paths, FALSE, error);
+	g_ptr_array_set_size(paths, 0);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < b->items->len; i++) {
+		char *dir = g_path_get_dirname(ITEM(b, i)->final_path);      /* raw/ab */
+		char *parent = g_path_get_dirname(dir);                       /* raw */
+		add_once(paths, seen, g_path_get_dirname(parent));             /* the spool */
+		add_once(paths, seen, parent);
+		add_once(paths, seen, dir);
+	}
+	ok = ok && sync_paths(paths, FALSE, error);
+	g_hash_table_unref(seen);
+	g_ptr_array_unref(paths);
+	return ok;
 }
 
 static gboolean
@@ -538,7 +572,7 @@ pd_spool_batch_commit(pd_spool_batch *b, GError **error)
 {
 	if (b->items->len == 0 || b->committed)
 		return TRUE;
-	if (!sync_all(b, FALSE, error))
+	if (!sync_data(b, error))
 		return FALSE;
 	for (guint i = 0; i < b->items->len; i++) {
 		spool_item *it = ITEM(b, i);
@@ -546,7 +580,7 @@ pd_spool_batch_commit(pd_spool_batch *b, GError **error)
 			return FALSE;
 	}
 	/* The renames themselves must reach the disk before a commit names them. */
-	if (!sync_all(b, TRUE, error))
+	if (!sync_names(b, error))
 		return FALSE;
 	b->committed = TRUE;
 	return TRUE;

@@ -17,8 +17,9 @@ const char *pd_spool_dir(const pd_spool *spool);
 /* Absolute path of a spool-relative path; caller frees. */
 char *pd_spool_path(const pd_spool *spool, const char *relpath);
 
-/* A batch stages several messages and makes them all durable with as few
- * syncs as the system allows (one syncfs() for the whole batch on Linux). */
+/* A batch stages several messages and makes them all durable together:
+ * the files it wrote, then the names it renamed into place (never a
+ * syncfs(), which would also write back the database's mapped regions). */
 pd_spool_batch *pd_spool_batch_new(pd_spool *spool);
 /* Free the batch; staged files that were never committed are removed. */
 void pd_spool_batch_free(pd_spool_batch **batch);
