@@ -20,6 +20,55 @@ pd_sla_state_clear(pd_sla_state *s)
 	pd_sla_state_init(s);
 }
 
+/* The clocks are an array of fixed-size tuples (uxxxxxxxbb): 72 bytes
+ * each in GVariant's serialization (u, 4 bytes of padding, seven int64 at
+ * offset 8, two booleans at 64 and 65, padding to 72). The ticket is
+ * written at every event, so they are packed and unpacked by hand. */
+#define CLOCK_SIZE 72
+#define CLOCKS_TYPE "a(uxxxxxxxbb)"
+
+static void
+unpack_clocks(pd_sla_state *s, GVariant *clocks)
+{
+	gsize n = g_variant_get_size(clocks);
+	const guint8 *p = g_variant_get_data(clocks);
+	for (gsize i = 0; p != NULL && i < n / CLOCK_SIZE && i < PD_SLA_NTARGETS; i++, p += CLOCK_SIZE) {
+		pd_sla_clock *c = &s->clock[i];
+		guint32 state;
+		gint64 v[7];
+		memcpy(&state, p, 4);
+		memcpy(v, p + 8, sizeof v);
+		c->state = state <= PD_CLOCK_STOPPED ? (pd_clock_state)state : PD_CLOCK_OFF;
+		c->budget = v[0], c->used = v[1], c->since = v[2], c->started = v[3];
+		c->done = v[4], c->due = v[5], c->warn = v[6];
+		c->warned = p[64] != 0;
+		c->breached = p[65] != 0;
+	}
+}
+
+static GVariant *
+pack_clocks(const pd_sla_state *s)
+{
+	guint8 *buf = g_malloc0(CLOCK_SIZE * PD_SLA_NTARGETS);
+	for (int i = 0; i < PD_SLA_NTARGETS; i++) {
+		const pd_sla_clock *c = &s->clock[i];
+		guint8 *p = buf + i * CLOCK_SIZE;
+		guint32 state = (guint32)c->state;
+		gint64 v[7] = { c->budget, c->used, c->since, c->started, c->done, c->due, c->warn };
+		memcpy(p, &state, 4);
+		memcpy(p + 8, v, sizeof v);
+		p[64] = c->warned != FALSE;
+		p[65] = c->breached != FALSE;
+	}
+	return g_variant_new_from_data(G_VARIANT_TYPE(CLOCKS_TYPE), buf, CLOCK_SIZE * PD_SLA_NTARGETS, TRUE, g_free, buf);
+}
+
+static gint64
+as_int64(GVariant *v)
+{
+	return g_variant_is_of_type(v, G_VARIANT_TYPE_INT64) ? g_variant_get_int64(v) : 0;
+}
+
 void
 pd_sla_state_load(pd_sla_state *s, const pd_ticket *t)
 {
@@ -27,49 +76,60 @@ pd_sla_state_load(pd_sla_state *s, const pd_ticket *t)
 	GVariant *d = t->extra != NULL ? g_variant_lookup_value(t->extra, KEY, G_VARIANT_TYPE_VARDICT) : NULL;
 	if (d == NULL)
 		return;
-	g_variant_lookup(d, "policy", "s", &s->policy);
-	g_variant_lookup(d, "status", "s", &s->status);
-	g_variant_lookup(d, "status_since", "x", &s->status_since);
-	g_variant_lookup(d, "reminders", "u", &s->reminders);
-	g_variant_lookup(d, "first_response", "x", &s->first_response);
-	g_variant_lookup(d, "resolved", "x", &s->resolved);
-	g_variant_lookup(d, "next", "x", &s->next);
-	GVariant *clocks = g_variant_lookup_value(d, "clocks", G_VARIANT_TYPE("a(uxxxxxxxbb)"));
-	for (gsize i = 0; clocks != NULL && i < g_variant_n_children(clocks) && i < PD_SLA_NTARGETS; i++) {
-		pd_sla_clock *c = &s->clock[i];
-		guint32 state;
-		g_variant_get_child(clocks, i, "(uxxxxxxxbb)", &state, &c->budget, &c->used, &c->since, &c->started,
-		                    &c->done, &c->due, &c->warn, &c->warned, &c->breached);
-		c->state = state <= PD_CLOCK_STOPPED ? (pd_clock_state)state : PD_CLOCK_OFF;
+	/* One pass over the entries (a lookup per field costs a scan each). */
+	gsize n = g_variant_n_children(d);
+	for (gsize i = 0; i < n; i++) {
+		GVariant *entry = g_variant_get_child_value(d, i);
+		GVariant *k = g_variant_get_child_value(entry, 0), *boxed = g_variant_get_child_value(entry, 1);
+		GVariant *v = g_variant_get_variant(boxed);
+		const char *key = g_variant_get_string(k, NULL);
+		gboolean is_str = g_variant_is_of_type(v, G_VARIANT_TYPE_STRING);
+		if (strcmp(key, "policy") == 0 && is_str)
+			s->policy = g_variant_dup_string(v, NULL);
+		else if (strcmp(key, "status") == 0 && is_str)
+			s->status = g_variant_dup_string(v, NULL);
+		else if (strcmp(key, "status_since") == 0)
+			s->status_since = as_int64(v);
+		else if (strcmp(key, "reminders") == 0 && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+			s->reminders = g_variant_get_uint32(v);
+		else if (strcmp(key, "first_response") == 0)
+			s->first_response = as_int64(v);
+		else if (strcmp(key, "resolved") == 0)
+			s->resolved = as_int64(v);
+		else if (strcmp(key, "next") == 0)
+			s->next = as_int64(v);
+		else if (strcmp(key, "clocks") == 0 && g_variant_is_of_type(v, G_VARIANT_TYPE(CLOCKS_TYPE)))
+			unpack_clocks(s, v);
+		g_variant_unref(v);
+		g_variant_unref(boxed);
+		g_variant_unref(k);
+		g_variant_unref(entry);
 	}
-	if (clocks != NULL)
-		g_variant_unref(clocks);
 	g_variant_unref(d);
+}
+
+static GVariant *
+entry(const char *key, GVariant *value)
+{
+	return g_variant_new_dict_entry(g_variant_new_string(key), g_variant_new_variant(value));
 }
 
 static GVariant *
 state_record(const pd_sla_state *s)
 {
-	GVariantBuilder clocks;
-	g_variant_builder_init(&clocks, G_VARIANT_TYPE("a(uxxxxxxxbb)"));
-	for (int i = 0; i < PD_SLA_NTARGETS; i++) {
-		const pd_sla_clock *c = &s->clock[i];
-		g_variant_builder_add(&clocks, "(uxxxxxxxbb)", (guint32)c->state, c->budget, c->used, c->since,
-		                      c->started, c->done, c->due, c->warn, c->warned, c->breached);
-	}
-	GVariantBuilder b;
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	GVariant *e[8];
+	gsize n = 0;
 	if (s->policy != NULL)
-		g_variant_builder_add(&b, "{sv}", "policy", g_variant_new_string(s->policy));
+		e[n++] = entry("policy", g_variant_new_string(s->policy));
 	if (s->status != NULL)
-		g_variant_builder_add(&b, "{sv}", "status", g_variant_new_string(s->status));
-	g_variant_builder_add(&b, "{sv}", "status_since", g_variant_new_int64(s->status_since));
-	g_variant_builder_add(&b, "{sv}", "reminders", g_variant_new_uint32(s->reminders));
-	g_variant_builder_add(&b, "{sv}", "first_response", g_variant_new_int64(s->first_response));
-	g_variant_builder_add(&b, "{sv}", "resolved", g_variant_new_int64(s->resolved));
-	g_variant_builder_add(&b, "{sv}", "next", g_variant_new_int64(s->next));
-	g_variant_builder_add(&b, "{sv}", "clocks", g_variant_builder_end(&clocks));
-	return g_variant_builder_end(&b);
+		e[n++] = entry("status", g_variant_new_string(s->status));
+	e[n++] = entry("status_since", g_variant_new_int64(s->status_since));
+	e[n++] = entry("reminders", g_variant_new_uint32(s->reminders));
+	e[n++] = entry("first_response", g_variant_new_int64(s->first_response));
+	e[n++] = entry("resolved", g_variant_new_int64(s->resolved));
+	e[n++] = entry("next", g_variant_new_int64(s->next));
+	e[n++] = entry("clocks", pack_clocks(s));
+	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), e, n);
 }
 
 void
