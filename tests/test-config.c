@@ -26,7 +26,7 @@ test_defaults(void)
 	g_assert_nonnull(cfg);
 	g_assert_cmpint(pd_config_int(cfg, "limits", "max_message_size"), ==, 25 * 1024 * 1024);
 	g_assert_cmpint(pd_config_int(cfg, "store", "checkpoint_interval"), ==, 60000);
-	g_assert_cmpint(pd_config_int(cfg, "ingest", "batch_size"), ==, 64);
+	g_assert_cmpint(pd_config_int(cfg, "ingest", "batch_size"), ==, 128);
 	g_assert_true(pd_config_bool(cfg, "store", "log_auto_remove"));
 	g_assert_cmpstr(pd_config_string(cfg, "ingest", "default_queue"), ==, "general");
 	char *dir = pd_config_path_value(cfg, "store", "dir");

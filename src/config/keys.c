@@ -41,7 +41,7 @@ static const pd_cfg_decl decls[] = {
 	  "Charsets tried in order for text with no, an unknown or a wrong charset label." },
 	{ "parse", "our_domains", PD_CFG_STRING, NULL, 0, 0, NULL,
 	  "Domains (comma-separated) whose Message-IDs are ours: such mail is ours coming back (default: notify.domain)." },
-	{ "ingest", "batch_size", PD_CFG_INT, "64", 1, 10000, NULL,
+	{ "ingest", "batch_size", PD_CFG_INT, "128", 1, 10000, NULL,
 	  "Messages waiting in a source that share one transaction (group commit)." },
 	{ "ingest", "default_queue", PD_CFG_STRING, "general", 0, 0, NULL,
 	  "Queue of a new ticket when neither its source nor a rule names one." },
