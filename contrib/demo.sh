@@ -28,4 +28,7 @@ first=$(ls "$demo/state/sent/new" | sort -t. -k2 | head -1)
 echo "== the acknowledgement of ticket 1000, as the requester receives it"
 "$top/build/postdesk" -c "$demo/postdesk.conf" outbox show 1 | tr -d '\r' | sed -n '/^Date:/,/^Content-Type: text\/html/p' | grep -v '^Content-Type: text/html' | head -40
 echo
-echo "Try: build/postdesk -c build/demo/postdesk.conf show 1000"
+echo "== postdesk sla explain 1013: the chargeback's clocks (a rule chose the billing-urgent policy)"
+"$top/build/postdesk" -c "$demo/postdesk.conf" sla explain 1013
+echo
+echo "Try: build/postdesk -c build/demo/postdesk.conf show 1000, ... report, ... sla explain 1002"
