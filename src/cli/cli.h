@@ -37,6 +37,15 @@ char *pd_cli_column(const char *str, guint width);
 /* A ticket id from text ("1042" or "#1042"); FALSE if it is not one. */
 gboolean pd_cli_parse_id(const char *text, guint64 *id_r);
 
+/* A ticket with its events, read in one transaction. */
+typedef struct {
+	guint64 id;
+	pd_ticket *ticket;
+	GPtrArray *events;   /* pd_event* */
+} pd_cli_ticket;
+gboolean pd_cli_read_ticket(pd_store *store, pd_cli_ticket *t, GError **error);
+void pd_cli_ticket_clear(pd_cli_ticket *t);
+
 int pd_cli_deliver(pd_cli *cli);
 int pd_cli_list(pd_cli *cli);
 int pd_cli_show(pd_cli *cli);

@@ -31,25 +31,6 @@ local_time(GTimeZone *tz, gint64 usec)
 }
 
 typedef struct {
-	guint64 id;
-	pd_ticket *ticket;
-	GPtrArray *events;
-} read_ctx;
-
-static gboolean
-read_ticket(pd_txn *txn, gpointer data, GError **error)
-{
-	read_ctx *c = data;
-	pd_ticket_free(&c->ticket);
-	g_clear_pointer(&c->events, g_ptr_array_unref);
-	c->ticket = pd_ticket_get(txn, c->id, FALSE, error);
-	if (c->ticket == NULL)
-		return FALSE;
-	c->events = pd_events_list(txn, c->id, error);
-	return c->events != NULL;
-}
-
-typedef struct {
 	const pd_sla *sla;
 	const pd_sla_policy *policy;  /* may be NULL */
 	GTimeZone *tz;
@@ -331,15 +312,16 @@ print_json(const explain *x, const pd_ticket *t)
 static int
 sla_explain(pd_cli *cli, pd_app *app, gboolean json)
 {
-	read_ctx c = { 0 };
+	pd_cli_ticket c = { 0 };
 	if (cli->argc != 3 || !pd_cli_parse_id(cli->argv[2], &c.id)) {
 		fprintf(stderr, "postdesk sla explain: expected one ticket number, e.g. postdesk sla explain 1042\n");
 		return PD_CLI_USAGE;
 	}
 	GError *e = NULL;
-	if (!pd_store_run(app->store, read_ticket, &c, &e)) {
+	if (!pd_cli_read_ticket(app->store, &c, &e)) {
 		fprintf(stderr, "postdesk sla explain: %s\n", e->message);
 		g_error_free(e);
+		pd_cli_ticket_clear(&c);
 		return PD_CLI_FAIL;
 	}
 	/* The clock replayed from the log with the policy in force now. */
@@ -355,8 +337,7 @@ sla_explain(pd_cli *cli, pd_app *app, gboolean json)
 	g_time_zone_unref(x.tz);
 	g_ptr_array_unref(x.stretches);
 	pd_sla_state_clear(&x.state);
-	pd_ticket_free(&c.ticket);
-	g_ptr_array_unref(c.events);
+	pd_cli_ticket_clear(&c);
 	return PD_CLI_OK;
 }
 

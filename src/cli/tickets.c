@@ -184,23 +184,31 @@ pd_cli_list(pd_cli *cli)
 
 /* ---- show ---- */
 
-typedef struct {
-	guint64 id;
-	pd_ticket *ticket;
-	GPtrArray *events;
-} show_ctx;
+typedef pd_cli_ticket show_ctx;
 
 static gboolean
 read_ticket(pd_txn *txn, gpointer data, GError **error)
 {
 	show_ctx *c = data;
-	pd_ticket_free(&c->ticket);
-	g_clear_pointer(&c->events, g_ptr_array_unref);
+	pd_cli_ticket_clear(c);
 	c->ticket = pd_ticket_get(txn, c->id, FALSE, error);
 	if (c->ticket == NULL)
 		return FALSE;
 	c->events = pd_events_list(txn, c->id, error);
 	return c->events != NULL;
+}
+
+gboolean
+pd_cli_read_ticket(pd_store *store, pd_cli_ticket *t, GError **error)
+{
+	return pd_store_run(store, read_ticket, t, error);
+}
+
+void
+pd_cli_ticket_clear(pd_cli_ticket *t)
+{
+	pd_ticket_free(&t->ticket);
+	g_clear_pointer(&t->events, g_ptr_array_unref);
 }
 
 static JsonNode *
@@ -424,8 +432,7 @@ pd_cli_show(pd_cli *cli)
 		print_show_json(&c);
 	else
 		print_show_text(&c);
-	pd_ticket_free(&c.ticket);
-	g_clear_pointer(&c.events, g_ptr_array_unref);
+	pd_cli_ticket_clear(&c);
 	pd_app_close(&app);
 	return rc;
 }

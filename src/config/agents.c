@@ -1,6 +1,7 @@
 /* agents.c: loading the agents file (GKeyFile) with file:line problems, and looking agents up. */
 #include "config.h"
 #include "agents.h"
+#include "conf.h"
 #include "pd.h"
 
 #include <string.h>
@@ -54,19 +55,6 @@ section_line(const char *text, const char *section)
 	return at != NULL ? line : 0;
 }
 
-static char **
-split_list(const char *value)
-{
-	char **parts = g_strsplit_set(value != NULL ? value : "", ", ", -1);
-	GPtrArray *out = g_ptr_array_new();
-	for (int i = 0; parts[i] != NULL; i++)
-		if (*parts[i] != '\0')
-			g_ptr_array_add(out, g_strdup(parts[i]));
-	g_ptr_array_add(out, NULL);
-	g_strfreev(parts);
-	return (char **)g_ptr_array_free(out, FALSE);
-}
-
 static gboolean
 add_agent(pd_agents *a, GKeyFile *kf, const char *path, const char *text, const char *section, GError **error)
 {
@@ -84,7 +72,7 @@ add_agent(pd_agents *a, GKeyFile *kf, const char *path, const char *text, const 
 		ag->name = g_key_file_get_string(kf, section, "name", NULL);
 		ag->role = role != NULL ? role : g_strdup("agent");
 		char *queues = g_key_file_get_string(kf, section, "queues", NULL);
-		ag->queues = split_list(queues);
+		ag->queues = pd_config_split_list(queues);
 		g_free(queues);
 		g_ptr_array_add(a->list, ag);
 		g_hash_table_insert(a->by_addr, ag->address, ag);

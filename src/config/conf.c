@@ -460,6 +460,19 @@ pd_config_groups(const pd_config *cfg, const char *prefix)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+char **
+pd_config_split_list(const char *value)
+{
+	char **parts = g_strsplit_set(value != NULL ? value : "", ", ", -1);
+	GPtrArray *out = g_ptr_array_new();
+	for (int i = 0; parts[i] != NULL; i++)
+		if (*parts[i] != '\0')
+			g_ptr_array_add(out, g_strdup(parts[i]));
+	g_ptr_array_add(out, NULL);
+	g_strfreev(parts);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 int
 pd_config_line(const pd_config *cfg, const char *group, const char *key)
 {

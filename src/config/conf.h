@@ -47,6 +47,10 @@ gboolean pd_config_bool(const pd_config *cfg, const char *group, const char *key
 /* The names of groups "PREFIX NAME" (e.g. the sources), in file order. */
 char **pd_config_groups(const pd_config *cfg, const char *prefix);
 
+/* A comma- or space-separated list value, empty items dropped
+ * (NULL-terminated; g_strfreev). value NULL gives an empty list. */
+char **pd_config_split_list(const char *value);
+
 /* The line of a key (key NULL: of the group's header) in the file; 0 if not there. */
 int pd_config_line(const pd_config *cfg, const char *group, const char *key);
 

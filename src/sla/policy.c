@@ -26,20 +26,6 @@ pd_clock_state_name(pd_clock_state s)
 	return s <= PD_CLOCK_STOPPED ? names[s] : "?";
 }
 
-/* A comma- or space-separated list, empty items dropped. */
-static char **
-split_list(const char *text)
-{
-	char **parts = g_strsplit_set(text != NULL ? text : "", ", ", -1);
-	GPtrArray *out = g_ptr_array_new();
-	for (int i = 0; parts[i] != NULL; i++)
-		if (*parts[i] != '\0')
-			g_ptr_array_add(out, g_strdup(parts[i]));
-	g_ptr_array_add(out, NULL);
-	g_strfreev(parts);
-	return (char **)g_ptr_array_free(out, FALSE);
-}
-
 static void
 policy_free(gpointer p)
 {
@@ -123,9 +109,9 @@ load_policies(pd_sla *sla, const pd_config *cfg, GPtrArray *problems)
 		char *group = g_strdup_printf("sla %s", names[i]);
 		pd_sla_policy *p = g_new0(pd_sla_policy, 1);
 		p->name = g_strdup(names[i]);
-		p->queues = split_list(pd_config_string(cfg, group, "queues"));
-		p->priorities = split_list(pd_config_string(cfg, group, "priorities"));
-		p->pause = split_list(pd_config_string(cfg, group, "pause"));
+		p->queues = pd_config_split_list(pd_config_string(cfg, group, "queues"));
+		p->priorities = pd_config_split_list(pd_config_string(cfg, group, "priorities"));
+		p->pause = pd_config_split_list(pd_config_string(cfg, group, "pause"));
 		p->rules_only = g_strcmp0(pd_config_string(cfg, group, "applies"), "rules") == 0;
 		p->warn_percent = (guint)pd_config_int(cfg, group, "warn_at");
 		const char *cal = pd_config_string(cfg, group, "calendar");
