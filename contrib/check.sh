@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check.sh: install what is needed, build, run the whole test suite, and end with "N passed, N failed".
+# check.sh: install what is needed, build, run the whole test suite, and end with "N passed, N failed" alone on a line.
 # --sanitize builds with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,5 +47,6 @@ if [ $((passed + failed)) -eq 0 ]; then
 	echo "no test ran"
 	failed=1
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
