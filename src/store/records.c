@@ -184,6 +184,26 @@ pd_db_del(pd_txn *txn, pd_db_id id, const void *key, gsize klen, GError **error)
 	return pd_db_check(txn, rc, "delete", error);
 }
 
+gboolean
+pd_db_walk(pd_txn *txn, pd_db_id id, const void *from, gsize flen, pd_db_visit visit, gpointer data,
+           const char *what, GError **error)
+{
+	DB *db = txn->store->db[id];
+	DBC *c;
+	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
+	if (!pd_db_check(txn, rc, "cursor", error))
+		return FALSE;
+	DBT k = { .data = from != NULL ? g_memdup2(from, flen) : NULL, .size = (u_int32_t)flen, .flags = DB_DBT_REALLOC };
+	DBT d = { .flags = DB_DBT_REALLOC };
+	for (rc = c->get(c, &k, &d, from != NULL ? DB_SET_RANGE : DB_FIRST); rc == 0; rc = c->get(c, &k, &d, DB_NEXT))
+		if (!visit(k.data, k.size, d.data, d.size, data))
+			break;
+	c->close(c);
+	free(k.data);
+	free(d.data);
+	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, what, error);
+}
+
 /* ---- small a{sv} helpers ---- */
 
 static char *
@@ -668,37 +688,34 @@ event_free_func(gpointer p)
 	pd_event_free(&e);
 }
 
+typedef struct {
+	guint64 ticket;
+	GPtrArray *out;
+} events_ctx;
+
+static gboolean
+event_visit(const guint8 *key, gsize klen, const void *value, gsize vlen, gpointer data)
+{
+	events_ctx *c = data;
+	if (klen != 12 || pd_key_u64_read(key) != c->ticket)
+		return FALSE;
+	GVariant *rec = pd_record_decode(value, vlen);
+	if (rec != NULL) {
+		g_ptr_array_add(c->out, event_from_record(key, rec));
+		g_variant_unref(rec);
+	}
+	return TRUE;
+}
+
 GPtrArray *
 pd_events_list(pd_txn *txn, guint64 ticket, GError **error)
 {
-	DB *db = txn->store->db[DB_EVENTS];
-	DBC *c;
-	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
-	if (!pd_db_check(txn, rc, "cursor", error))
-		return NULL;
-	GPtrArray *out = g_ptr_array_new_with_free_func(event_free_func);
+	events_ctx c = { ticket, g_ptr_array_new_with_free_func(event_free_func) };
 	guint8 start[12];
 	event_key(start, ticket, 0);
-	DBT k = { .data = g_memdup2(start, 12), .size = 12, .flags = DB_DBT_REALLOC };
-	DBT d = { .flags = DB_DBT_REALLOC };
-	for (rc = c->get(c, &k, &d, DB_SET_RANGE); rc == 0; rc = c->get(c, &k, &d, DB_NEXT)) {
-		if (k.size != 12 || pd_key_u64_read(k.data) != ticket)
-			break;
-		GVariant *rec = pd_record_decode(d.data, d.size);
-		if (rec == NULL)
-			continue;
-		g_ptr_array_add(out, event_from_record(k.data, rec));
-		g_variant_unref(rec);
-	}
-	c->close(c);
-	free(k.data);
-	free(d.data);
-	if (rc != 0 && rc != DB_NOTFOUND) {
-		g_ptr_array_unref(out);
-		pd_db_check(txn, rc, "list events", error);
-		return NULL;
-	}
-	return out;
+	if (!pd_db_walk(txn, DB_EVENTS, start, 12, event_visit, &c, "list events", error))
+		g_clear_pointer(&c.out, g_ptr_array_unref);
+	return c.out;
 }
 
 GVariant *
@@ -889,29 +906,30 @@ pd_quarantine_delete(pd_txn *txn, guint64 id, GError **error)
 	return pd_db_del(txn, DB_QUARANTINE, key, 8, error);
 }
 
+typedef struct {
+	pd_quarantine_visit visit;
+	gpointer data;
+} quarantine_ctx;
+
+static gboolean
+quarantine_visit(const guint8 *key, gsize klen, const void *value, gsize vlen, gpointer data)
+{
+	quarantine_ctx *c = data;
+	GVariant *rec = pd_record_decode(value, vlen);
+	if (rec == NULL)
+		return TRUE;
+	pd_quarantine *q = quarantine_from_variant(rec);
+	g_variant_unref(rec);
+	gboolean go_on = c->visit(q, c->data);
+	pd_quarantine_free(&q);
+	return go_on;
+}
+
 gboolean
 pd_quarantine_foreach(pd_txn *txn, pd_quarantine_visit visit, gpointer data, GError **error)
 {
-	DB *db = txn->store->db[DB_QUARANTINE];
-	DBC *c;
-	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
-	if (!pd_db_check(txn, rc, "cursor", error))
-		return FALSE;
-	DBT k = { .flags = DB_DBT_REALLOC }, d = { .flags = DB_DBT_REALLOC };
-	gboolean go_on = TRUE;
-	while (go_on && (rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		GVariant *rec = pd_record_decode(d.data, d.size);
-		if (rec == NULL)
-			continue;
-		pd_quarantine *q = quarantine_from_variant(rec);
-		g_variant_unref(rec);
-		go_on = visit(q, data);
-		pd_quarantine_free(&q);
-	}
-	c->close(c);
-	free(k.data);
-	free(d.data);
-	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, "walk quarantine", error);
+	quarantine_ctx c = { visit, data };
+	return pd_db_walk(txn, DB_QUARANTINE, NULL, 0, quarantine_visit, &c, "walk quarantine", error);
 }
 
 /* ---- timers ---- */
@@ -940,24 +958,25 @@ pd_timer_move(pd_txn *txn, guint64 ticket, gint64 old_when, gint64 new_when, GEr
 	return pd_db_put(txn, DB_TIMERS, key, 16, g_variant_new("a{sv}", NULL), 0, error);
 }
 
+typedef struct {
+	gint64 now;
+	pd_timer_visit visit;
+	gpointer data;
+} timers_ctx;
+
+static gboolean
+timer_visit(const guint8 *key, gsize klen, const void *value, gsize vlen, gpointer data)
+{
+	timers_ctx *c = data;
+	if (klen != 16)
+		return TRUE;
+	gint64 when = (gint64)pd_key_u64_read(key);
+	return when <= c->now && c->visit(pd_key_u64_read(key + 8), when, c->data);
+}
+
 gboolean
 pd_timers_foreach_due(pd_txn *txn, gint64 now, pd_timer_visit visit, gpointer data, GError **error)
 {
-	DB *db = txn->store->db[DB_TIMERS];
-	DBC *c;
-	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
-	if (!pd_db_check(txn, rc, "cursor", error))
-		return FALSE;
-	DBT k = { .flags = DB_DBT_REALLOC }, d = { .flags = DB_DBT_REALLOC };
-	while ((rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		if (k.size != 16)
-			continue;
-		gint64 when = (gint64)pd_key_u64_read(k.data);
-		if (when > now || !visit(pd_key_u64_read((guint8 *)k.data + 8), when, data))
-			break;
-	}
-	c->close(c);
-	free(k.data);
-	free(d.data);
-	return rc == 0 || rc == DB_NOTFOUND ? TRUE : pd_db_check(txn, rc, "walk timers", error);
+	timers_ctx c = { now, visit, data };
+	return pd_db_walk(txn, DB_TIMERS, NULL, 0, timer_visit, &c, "walk timers", error);
 }

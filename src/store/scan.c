@@ -13,31 +13,31 @@
  * bounds: a damaged record reads as missing fields, never past its end.
  */
 
+typedef struct {
+	pd_record_visit visit;
+	gpointer data;
+} scan_ctx;
+
+static gboolean
+scan_visit(const guint8 *key, gsize klen, const void *value, gsize vlen, gpointer data)
+{
+	scan_ctx *c = data;
+	/* The codec finds the a{sv} in any record version; GVariant only wraps
+	 * the bytes here, nothing is parsed. */
+	GVariant *v = pd_record_decode(value, vlen);
+	if (v == NULL)
+		return TRUE;
+	pd_view rec = { g_variant_get_data(v), g_variant_get_size(v) };
+	gboolean go_on = rec.data == NULL || c->visit(&rec, c->data);
+	g_variant_unref(v);
+	return go_on;
+}
+
 gboolean
 pd_ticket_records_foreach(pd_txn *txn, pd_record_visit visit, gpointer data, GError **error)
 {
-	DB *db = txn->store->db[DB_TICKETS];
-	DBC *c;
-	int rc = db->cursor(db, txn->txn, &c, DB_READ_COMMITTED);
-	if (!pd_db_check(txn, rc, "cursor", error))
-		return FALSE;
-	DBT k = { .flags = DB_DBT_REALLOC }, d = { .flags = DB_DBT_REALLOC };
-	gboolean go_on = TRUE;
-	while (go_on && (rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		/* The codec finds the a{sv} in any record version; GVariant only
-		 * wraps the bytes here, nothing is parsed. */
-		GVariant *v = pd_record_decode(d.data, d.size);
-		if (v == NULL)
-			continue;
-		pd_view rec = { g_variant_get_data(v), g_variant_get_size(v) };
-		if (rec.data != NULL)
-			go_on = visit(&rec, data);
-		g_variant_unref(v);
-	}
-	c->close(c);
-	free(k.data);
-	free(d.data);
-	return rc == DB_NOTFOUND || rc == 0 ? TRUE : pd_db_check(txn, rc, "scan tickets", error);
+	scan_ctx c = { visit, data };
+	return pd_db_walk(txn, DB_TICKETS, NULL, 0, scan_visit, &c, "scan tickets", error);
 }
 
 /* The size of the framing offsets in a container of this size. */

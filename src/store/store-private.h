@@ -50,6 +50,13 @@ gboolean pd_db_put(pd_txn *txn, pd_db_id db, const void *key, gsize klen, GVaria
                    guint32 flags, GError **error);
 gboolean pd_db_del(pd_txn *txn, pd_db_id db, const void *key, gsize klen, GError **error);
 
+/* Walk a database in key order from the first key at or after from (NULL:
+ * from the start), handing each raw key and value to visit until it
+ * returns FALSE. what names the walk in errors. */
+typedef gboolean (*pd_db_visit)(const guint8 *key, gsize klen, const void *value, gsize vlen, gpointer data);
+gboolean pd_db_walk(pd_txn *txn, pd_db_id db, const void *from, gsize flen, pd_db_visit visit, gpointer data,
+                    const char *what, GError **error);
+
 /* Next value of a sequence, inside the transaction (an abort gives it back). */
 gboolean pd_db_next_id(pd_txn *txn, DB_SEQUENCE *seq, guint64 *id_r, GError **error);
 
