@@ -1,4 +1,5 @@
 /* test-corpus.c: every mail of the shared corpus through postdesk's parser, and agreement with other parsers' expected results. */
+#include "corpus-util.h"
 #include "parse/parse.h"
 
 #include <json-glib/json-glib.h>
@@ -102,43 +103,6 @@ note(const char *fmt, ...)
 }
 
 /* ---- text helpers -------------------------------------------------------- */
-
-/* White space runs (NBSP and zero-width space included) as one space, trimmed. */
-static char *
-norm(const char *s)
-{
-	GString *out = g_string_new(NULL);
-	gboolean space = FALSE;
-
-	for (const char *p = s != NULL ? s : ""; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (g_unichar_isspace(c) || c == 0x00A0 || c == 0x200B || c == 0xFEFF) {
-			space = out->len > 0;
-			continue;
-		}
-		if (space)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_unichar(out, c);
-	}
-	return g_string_free(out, FALSE);
-}
-
-static char *
-shorten(const char *s)
-{
-	char *n = norm(s);
-
-	if (g_utf8_strlen(n, -1) > 100) {
-		char *cut = g_utf8_substring(n, 0, 97);
-
-		g_free(n);
-		n = g_strconcat(cut, "...", NULL);
-		g_free(cut);
-	}
-	return n;
-}
 
 /* Text of the expected bytes: UTF-8 as it is, else in the declared
  * charset, else windows-1252 (every byte maps). */
@@ -318,8 +282,8 @@ record(const char *source, const char *file, const char *field, gboolean agree,
 	}
 	d = g_new0(disagreement, 1);
 	d->key = g_strdup_printf("%s\t%s\t%s", source, file, field);
-	d->expected = shorten(expected);
-	d->got = shorten(got);
+	d->expected = corpus_shorten(expected, 100);
+	d->got = corpus_shorten(got, 100);
 	d->reason = g_hash_table_lookup(decisions, d->key);
 	if (d->reason != NULL) {
 		t->decided++;
@@ -332,7 +296,7 @@ record(const char *source, const char *file, const char *field, gboolean agree,
 static void
 compare_str(const char *source, const char *file, const char *field, const char *expected, const char *got)
 {
-	char *e = norm(expected), *g = norm(got);
+	char *e = corpus_norm(expected), *g = corpus_norm(got);
 
 	record(source, file, field, strcmp(e, g) == 0, e, g);
 	g_free(e);
@@ -344,7 +308,7 @@ static void
 compare_body(const char *source, const char *file, const char *expected, gboolean is_html, const char *got)
 {
 	char *text = is_html ? html_text(expected) : g_strdup(expected);
-	char *e = norm(text), *g = norm(got);
+	char *e = corpus_norm(text), *g = corpus_norm(got);
 	gboolean agree = strcmp(e, g) == 0;
 
 	if (!agree && is_html) {
@@ -1222,32 +1186,11 @@ test_verdict(void)
 
 /* ---- setup ----------------------------------------------------------------- */
 
-/* tests/corpus-disagreements.txt: from `make check`'s top_srcdir, beside the
- * test program, or from the repository's top as the current directory. */
-static char *
-decisions_path(void)
-{
-	const char *top = g_getenv("top_srcdir");
-	char *candidates[3];
-	char *found = NULL;
-
-	candidates[0] = top != NULL && *top != '\0'
-	                ? g_build_filename(top, "tests", "corpus-disagreements.txt", NULL) : NULL;
-	candidates[1] = g_test_build_filename(G_TEST_DIST, "corpus-disagreements.txt", NULL);
-	candidates[2] = g_build_filename("tests", "corpus-disagreements.txt", NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
-		if (found == NULL && candidates[i] != NULL && g_file_test(candidates[i], G_FILE_TEST_IS_REGULAR))
-			found = g_strdup(candidates[i]);
-		g_free(candidates[i]);
-	}
-	return found;
-}
-
 /* "source<TAB>file<TAB>field<TAB>reason" per line; '#' starts a comment line. */
 static void
 load_decisions(void)
 {
-	char *path = decisions_path(), *data = NULL;
+	char *path = corpus_test_file("corpus-disagreements.txt"), *data = NULL;
 	char **lines;
 
 	if (path == NULL || !g_file_get_contents(path, &data, NULL, NULL)) {
@@ -1269,24 +1212,6 @@ load_decisions(void)
 	g_free(path);
 }
 
-static char *
-corpus_dir(void)
-{
-	const char *shared = g_getenv("PD_SHARED");
-
-	return g_build_filename(shared != NULL && *shared != '\0' ? shared : "../shared", "corpus", NULL);
-}
-
-static void
-test_corpus_missing(gconstpointer data)
-{
-	char *msg = g_strdup_printf("shared corpus not found at %s (needs ../shared beside the repository)",
-	                            (const char *) data);
-
-	g_test_skip(msg);
-	g_free(msg);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1300,7 +1225,7 @@ main(int argc, char **argv)
 	tallies = g_ptr_array_new_with_free_func(tally_free);
 	disagreements = g_ptr_array_new_with_free_func(disagreement_free);
 	if (!g_file_test(corpus, G_FILE_TEST_IS_DIR)) {
-		g_test_add_data_func("/corpus/missing", corpus, test_corpus_missing);
+		g_test_add_data_func("/corpus/missing", corpus, corpus_missing);
 	} else {
 		load_decisions();
 		g_test_add_func("/corpus/1-parse-all", test_parse_all);

@@ -1,4 +1,5 @@
 /* test-reply-corpus.c: postdesk's reply splitting against other reply parsers' fixtures in the shared corpus. */
+#include "corpus-util.h"
 #include "parse/html.h"
 #include "parse/reply.h"
 
@@ -55,33 +56,11 @@ static GPtrArray *unscored;       /* of char*: "source fixture" */
 
 /* ---- text helpers ----------------------------------------------------------- */
 
-/* White space runs as one space, trimmed: what "whitespace-normalized" means here. */
-static char *
-norm(const char *s)
-{
-	GString *out = g_string_new(NULL);
-	gboolean space = FALSE;
-
-	for (const char *p = s != NULL ? s : ""; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (g_unichar_isspace(c) || c == 0x00A0 || c == 0x200B) {
-			space = out->len > 0;
-			continue;
-		}
-		if (space)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_unichar(out, c);
-	}
-	return g_string_free(out, FALSE);
-}
-
 /* All white space removed: how talon compares HTML replies. */
 static char *
 no_space(const char *s)
 {
-	char *n = norm(s);
+	char *n = corpus_norm(s);
 	char *o = n;
 
 	for (const char *p = n; *p != '\0'; p++)
@@ -103,21 +82,6 @@ lf_only(const char *s, gsize len)
 	valid = g_utf8_make_valid(out->str, (gssize) out->len);
 	g_string_free(out, TRUE);
 	return valid;
-}
-
-static char *
-shorten(const char *s)
-{
-	char *n = norm(s);
-
-	if (g_utf8_strlen(n, -1) > 120) {
-		char *cut = g_utf8_substring(n, 0, 117);
-
-		g_free(n);
-		n = g_strconcat(cut, "...", NULL);
-		g_free(cut);
-	}
-	return n;
 }
 
 /* ---- splitting a fixture -------------------------------------------------- */
@@ -268,8 +232,8 @@ last_line(const char *text)
 static char *
 compare(const char *what, const char *got, const char *want, char mode)
 {
-	char *g = mode == '~' ? no_space(got) : norm(got);
-	char *w = mode == '~' ? no_space(want) : norm(want);
+	char *g = mode == '~' ? no_space(got) : corpus_norm(got);
+	char *w = mode == '~' ? no_space(want) : corpus_norm(want);
 	gboolean ok = mode == '^' ? g_str_has_prefix(g, w)
 	              : mode == '!' ? strstr(g, w) == NULL
 	              : mode == '*' ? strstr(g, w) != NULL
@@ -277,7 +241,7 @@ compare(const char *what, const char *got, const char *want, char mode)
 	char *problem = NULL;
 
 	if (!ok) {
-		char *sg = shorten(got), *sw = shorten(want);
+		char *sg = corpus_shorten(got, 120), *sw = corpus_shorten(want, 120);
 
 		problem = g_strdup_printf("%s: got \"%s\", want %s\"%s\"", what, sg,
 		                          mode == '!' ? "none of " : mode == '*' ? "some " : "", sw);
@@ -862,33 +826,11 @@ test_verdict(void)
 
 /* ---- setup --------------------------------------------------------------------------- */
 
-/* tests/reply-disagreements.txt: from `make check`'s top_srcdir, beside the
- * test program, or from the repository's top as the current directory. */
-static char *
-decisions_path(void)
-{
-	const char *top = g_getenv("top_srcdir");
-	char *candidates[3];
-	char *found = NULL;
-
-	candidates[0] = top != NULL && *top != '\0'
-	                ? g_build_filename(top, "tests", "reply-disagreements.txt", NULL)
-	                : NULL;
-	candidates[1] = g_test_build_filename(G_TEST_DIST, "reply-disagreements.txt", NULL);
-	candidates[2] = g_build_filename("tests", "reply-disagreements.txt", NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
-		if (found == NULL && candidates[i] != NULL && g_file_test(candidates[i], G_FILE_TEST_IS_REGULAR))
-			found = g_strdup(candidates[i]);
-		g_free(candidates[i]);
-	}
-	return found;
-}
-
 /* "source fixture reason..." per line; '#' starts a comment line. */
 static void
 load_decisions(void)
 {
-	char *path = decisions_path(), *data = NULL;
+	char *path = corpus_test_file("reply-disagreements.txt"), *data = NULL;
 	char **lines;
 
 	decisions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -911,26 +853,6 @@ load_decisions(void)
 	g_free(path);
 }
 
-static char *
-corpus_dir(void)
-{
-	const char *shared = g_getenv("PD_SHARED");  /* set by `make check` */
-
-	if (shared != NULL && *shared != '\0')
-		return g_build_filename(shared, "corpus", NULL);
-	return g_strdup("../shared/corpus");
-}
-
-static void
-test_corpus_missing(gconstpointer data)
-{
-	char *msg = g_strdup_printf("shared corpus not found at %s (needs ../shared beside the repository)",
-	                            (const char *) data);
-
-	g_test_skip(msg);
-	g_free(msg);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -943,7 +865,7 @@ main(int argc, char **argv)
 	tallies = g_ptr_array_new_with_free_func(tally_free);
 	unscored = g_ptr_array_new_with_free_func(g_free);
 	if (!g_file_test(corpus, G_FILE_TEST_IS_DIR)) {
-		g_test_add_data_func("/reply-corpus/missing", corpus, test_corpus_missing);
+		g_test_add_data_func("/reply-corpus/missing", corpus, corpus_missing);
 	} else {
 		load_decisions();
 		for (gsize i = 0; i < G_N_ELEMENTS(json_sources); i++) {
