@@ -246,6 +246,19 @@ options(fixture *f)
 	return o;
 }
 
+/* The usual start: a plain sink and a client with options(); FALSE when
+ * the sink cannot run here (the test then skips). */
+static gboolean
+plain_client(fixture *f)
+{
+	if (!can_run())
+		return FALSE;
+	sink_start(f, 0, NULL);
+	pd_smtp_options o = options(f);
+	f->smtp = pd_smtp_new(&o);
+	return TRUE;
+}
+
 static pd_smtp_result *
 send_to(fixture *f, const char *const *rcpts, const char *data)
 {
@@ -304,16 +317,12 @@ test_exact_bytes(fixture *f, gconstpointer unused)
 	static const char msg[] = "From: desk@example.com\r\nTo: a@example.com\r\nSubject: dots\r\n\r\n"
 	                          "line one\r\n.\r\n..starts with two dots\r\n.x\r\n.\r\nlast\r\n";
 	static const char *const to[] = { "a@example.com", "b@example.org", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	JsonObject *env;
 	char *eml, *rcpts;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, msg);
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	g_assert_cmpint(r->code, ==, 250);
@@ -343,15 +352,11 @@ test_bare_lf(fixture *f, gconstpointer unused)
 	static const char msg[] = "Subject: bare\n\nbefore\n.\nafter the dot\r.. two\nno final newline";
 	static const char want[] = "Subject: bare\r\n\r\nbefore\r\n.\r\nafter the dot\r\n.. two\r\n"
 	                           "no final newline\r\n";
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	char *eml;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, ONE, msg);
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	eml = sink_file(f, "new/1.eml");
@@ -368,13 +373,9 @@ test_ends_with_dot(fixture *f, gconstpointer unused)
 	static const char *const msgs[] = { "Subject: x\r\n\r\nbody\r\n.\r\n", "Subject: y\r\n\r\n.\r\n.\r\n",
 	                                    "Subject: z\r\n\r\nbody\r\n." };
 	static const char *const want[] = { msgs[0], msgs[1], "Subject: z\r\n\r\nbody\r\n.\r\n" };
-	pd_smtp_options o;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	for (guint i = 0; i < G_N_ELEMENTS(msgs); i++) {
 		pd_smtp_result *r = send_to(f, ONE, msgs[i]);
 		char *name = g_strdup_printf("new/%u.eml", i + 1), *eml;
@@ -391,15 +392,11 @@ test_ends_with_dot(fixture *f, gconstpointer unused)
 static void
 test_null_sender(fixture *f, gconstpointer unused)
 {
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	JsonObject *env;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = pd_smtp_send(f->smtp, NULL, ONE, SIMPLE, strlen(SIMPLE));
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	env = sink_envelope(f, 1);
@@ -415,16 +412,12 @@ test_bad_address(fixture *f, gconstpointer unused)
 	static const char *const to[] = { "evil@example.com>\r\nRCPT TO:<x@example.com", "", "ok@example.com",
 	                                  NULL };
 	static const char *const just_ok[] = { "ok@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	JsonObject *env;
 	char *rcpts;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	g_assert_cmpint(rcpt(r, 0)->status, ==, PD_SMTP_FAILED);
@@ -750,14 +743,10 @@ static void
 test_greylist(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "greylist@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_RETRY);
 	g_assert_cmpint(r->code, ==, 451);
@@ -774,16 +763,12 @@ static void
 test_partial_reject(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "reject@example.com", "ok@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	JsonObject *env;
 	char *rcpts;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	g_assert_cmpstr(rcpt(r, 0)->address, ==, "reject@example.com");
@@ -805,16 +790,12 @@ test_mixed(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "ok1@example.com", "defer@example.com", "reject@example.com",
 	                                  "ok2@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 	JsonObject *env;
 	char *rcpts;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_RETRY);
 	g_assert_cmpint(r->code, ==, 451);
@@ -836,14 +817,10 @@ static void
 test_multiline(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "long@example.com", "ok@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_SENT);
 	g_assert_cmpint(rcpt(r, 0)->status, ==, PD_SMTP_FAILED);
@@ -859,14 +836,10 @@ static void
 test_sender_refused(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "a@example.com", "b@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = pd_smtp_send(f->smtp, "reject@example.com", to, SIMPLE, strlen(SIMPLE));
 	g_assert_cmpint(r->status, ==, PD_SMTP_FAILED);
 	g_assert_cmpint(r->code, ==, 553);
@@ -885,14 +858,10 @@ static void
 test_all_rejected(fixture *f, gconstpointer unused)
 {
 	static const char *const to[] = { "reject1@example.com", "reject2@example.com", NULL };
-	pd_smtp_options o;
 	pd_smtp_result *r;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	r = send_to(f, to, SIMPLE);
 	g_assert_cmpint(r->status, ==, PD_SMTP_FAILED);
 	g_assert_cmpint(r->code, ==, 550);
@@ -941,14 +910,10 @@ test_data_refused(fixture *f, gconstpointer unused)
 static void
 test_reuse(fixture *f, gconstpointer unused)
 {
-	pd_smtp_options o;
 	char *connections;
 
-	if (!can_run())
+	if (!plain_client(f))
 		return;
-	sink_start(f, 0, NULL);
-	o = options(f);
-	f->smtp = pd_smtp_new(&o);
 	for (guint i = 1; i <= 3; i++) {
 		pd_smtp_result *r = send_to(f, ONE, SIMPLE);
 		JsonObject *env = sink_envelope(f, i);
