@@ -1,5 +1,5 @@
 /* test-rules.c: the rule language of src/rules/: every construct, every error message with its position, every warning. */
-#include "rules/rules.h"
+#include "rules-util.h"
 #include "rules/rules-private.h"
 
 #include <glib/gstdio.h>
@@ -9,20 +9,9 @@
 /* ---- helpers ---------------------------------------------------------- */
 
 static pd_ruleset *
-compile_with(const char *src, const pd_rules_options *opts, GPtrArray *warnings)
-{
-	GError *e = NULL;
-	pd_ruleset *rs = pd_ruleset_compile("t.rules", src, strlen(src), opts, warnings, &e);
-	if (rs == NULL)
-		g_printerr("unexpected error:\n%s\n", e->message);
-	g_assert_no_error(e);
-	return rs;
-}
-
-static pd_ruleset *
 compile_ok(const char *src)
 {
-	return compile_with(src, NULL, NULL);
+	return rules_compile(src, NULL, NULL);
 }
 
 /* The error message of a rule text that must be refused; caller frees. */
@@ -38,19 +27,12 @@ compile_error(const char *src, const pd_rules_options *opts)
 	return msg;
 }
 
-static void
-assert_contains(const char *text, const char *fragment)
-{
-	if (strstr(text, fragment) == NULL)
-		g_error("expected to find\n  %s\nin\n%s", fragment, text);
-}
-
 /* The warnings of a rule text, joined by newlines; caller frees. */
 static char *
 warnings_of(const char *src, const pd_rules_options *opts)
 {
 	GPtrArray *w = g_ptr_array_new_with_free_func(g_free);
-	pd_ruleset *rs = compile_with(src, opts, w);
+	pd_ruleset *rs = rules_compile(src, opts, w);
 	g_ptr_array_add(w, NULL);
 	char *all = g_strjoinv("\n", (char **)w->pdata);
 	pd_ruleset_free(&rs);
