@@ -293,6 +293,16 @@ from_requester_side(const pd_ticket *t, const char *actor)
 	                         g_strv_contains((const char *const *)t->watchers, actor));
 }
 
+/* The events the fold acts on (observe() below), and the two that may
+ * change the policy; every other event leaves the clock as it was. */
+static gboolean
+moves_clock(const char *type)
+{
+	static const char *const types[] = { "created", "status", "agent-reply", "reply", "sla-warning",
+		                             "sla-breach", "reminder", "queue", "priority", NULL };
+	return g_strv_contains(types, type);
+}
+
 /* The fold, with the status the ticket had when it was created (a replay
  * knows it from the first status change, the live hook from the ticket). */
 static void
@@ -486,6 +496,8 @@ gboolean
 pd_sla_event_hook(pd_txn *txn, pd_ticket *t, const pd_event *e, gpointer data, GError **error)
 {
 	const pd_sla *sla = data;
+	if (!moves_clock(e->type))
+		return TRUE;  /* notes, links, tags, suppressed notifications: nothing to fold or plan */
 	pd_sla_state s;
 	pd_sla_state_load(&s, t);
 	gint64 old_next = s.next;
