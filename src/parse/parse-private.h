@@ -75,7 +75,10 @@ guint64 pd_sink_stream_written(GMimeStream *stream);
 gboolean pd_sink_stream_failed(GMimeStream *stream);
 
 /* ---- watch.c: limits checked while GMime parses ---- */
-void pd_watch_parser(pd_parse_ctx *ctx, GMimeParser *parser);
+/* The thread's GMime parser, watched for ctx and reading stream, until
+ * pd_watch_parser_end. */
+GMimeParser *pd_watch_parser_begin(pd_parse_ctx *ctx, GMimeStream *stream);
+void pd_watch_parser_end(GMimeParser *parser);
 void pd_watch_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer ctx);
 /* Everything the parser reads passes here (see pd_guard_stream_new). */
 void pd_watch_data(gpointer ctx, const char *buf, gsize len);

@@ -143,6 +143,9 @@ pd_message_free(pd_message **msg)
 
 /* ---- GMime ------------------------------------------------------------ */
 
+/* Depth limits up to this are the walk's alone. */
+#define PD_WATCHED_DEPTH 512
+
 static GMimeParserOptions *
 gmime_options_new(pd_parse_ctx *ctx)
 {
@@ -152,22 +155,22 @@ gmime_options_new(pd_parse_ctx *ctx)
 	g_mime_parser_options_set_fallback_charsets(po, (const char **)(fallback != NULL ? fallback : default_fallback));
 	g_mime_parser_options_set_rfc2047_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_address_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_warning_callback(po, pd_watch_warning, ctx);
+	/* With a warning callback, GMime decodes every header of every part
+	 * to check it, which costs more than the rest of the header work.
+	 * Only its nesting bound (1,024 levels) matters here, and the walk
+	 * reports any depth limit well under it. */
+	if (ctx->opts->limits.max_mime_depth == 0 || ctx->opts->limits.max_mime_depth > PD_WATCHED_DEPTH)
+		g_mime_parser_options_set_warning_callback(po, pd_watch_warning, ctx);
 	return po;
 }
 
 static GMimeMessage *
 construct(pd_parse_ctx *ctx, GMimeStream *stream)
 {
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-	GMimeMessage *mime;
+	GMimeParser *parser = pd_watch_parser_begin(ctx, stream);
+	GMimeMessage *mime = g_mime_parser_construct_message(parser, ctx->po);
 
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	/* Part contents stay offsets into the (seekable) input, not copies. */
-	g_mime_parser_set_persist_stream(parser, TRUE);
-	pd_watch_parser(ctx, parser);
-	mime = g_mime_parser_construct_message(parser, ctx->po);
-	g_object_unref(parser);
+	pd_watch_parser_end(parser);
 	return mime;
 }
 

@@ -97,11 +97,70 @@ on_header(GMimeParser *parser, const char *name, const char *value, gint64 offse
 		note_boundary(ctx, value);
 }
 
-void
-pd_watch_parser(pd_parse_ctx *ctx, GMimeParser *parser)
+/* One GMime parser per thread, kept between messages: GMime compiles the
+ * header pattern when it is set, which would otherwise cost more than
+ * reading the headers it watches. The callback finds the message being
+ * parsed through the slot; an empty stream is the idle parser's input, so
+ * no message's input is kept past its parse. */
+typedef struct {
+	GMimeParser *parser;
+	GMimeStream *idle;
+	pd_parse_ctx *ctx;
+} parser_slot;
+
+static void
+on_header_slot(GMimeParser *parser, const char *name, const char *value, gint64 offset, gpointer data)
 {
+	parser_slot *slot = data;
+
+	if (slot->ctx != NULL)
+		on_header(parser, name, value, offset, slot->ctx);
+}
+
+static void
+slot_free(gpointer data)
+{
+	parser_slot *slot = data;
+
+	g_object_unref(slot->parser);
+	g_object_unref(slot->idle);
+	g_free(slot);
+}
+
+static GPrivate thread_parser = G_PRIVATE_INIT(slot_free);
+
+GMimeParser *
+pd_watch_parser_begin(pd_parse_ctx *ctx, GMimeStream *stream)
+{
+	parser_slot *slot = g_private_get(&thread_parser);
+
+	if (slot == NULL) {
+		slot = g_new0(parser_slot, 1);
+		slot->parser = g_mime_parser_new();
+		slot->idle = g_mime_stream_mem_new();
+		g_mime_parser_set_format(slot->parser, GMIME_FORMAT_MESSAGE);
+		/* Part contents stay offsets into the (seekable) input, not copies. */
+		g_mime_parser_set_persist_stream(slot->parser, TRUE);
+		g_mime_parser_set_header_regex(slot->parser, "^(?i:content-type|content-disposition)$",
+		                               on_header_slot, slot);
+		g_private_set(&thread_parser, slot);
+	}
+	/* A parse never starts inside another on the same thread. */
+	g_assert(slot->ctx == NULL);
+	slot->ctx = ctx;
 	ctx->line_start = TRUE;
-	g_mime_parser_set_header_regex(parser, "^(?i:content-type|content-disposition)$", on_header, ctx);
+	g_mime_parser_init_with_stream(slot->parser, stream);
+	return slot->parser;
+}
+
+void
+pd_watch_parser_end(GMimeParser *parser)
+{
+	parser_slot *slot = g_private_get(&thread_parser);
+
+	g_assert(slot != NULL && slot->parser == parser);
+	g_mime_parser_init_with_stream(parser, slot->idle);
+	slot->ctx = NULL;
 }
 
 /* "--boundary" at the start of a line, not the closing "--boundary--".
