@@ -1373,6 +1373,43 @@ test_limit_parameters(void)
 	pd_message_free(&msg);
 }
 
+/* Only header blocks count towards the limits as the parser reads: a
+ * body quoting header lines counts nothing, an attached message's own
+ * header block counts. */
+static void
+test_limit_census(void)
+{
+	GString *raw = g_string_new("From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\n"
+	                            "--b\nContent-Type: text/plain\n\n");
+	pd_parse_options opts;
+	pd_message *msg;
+	char *reason;
+
+	for (int i = 0; i < 30; i++)
+		g_string_append(raw, "Content-Type: text/plain; a=1; b=2; c=3; d=4\n");
+	g_string_append(raw, "--b--\n");
+	pd_parse_options_init(&opts);
+	opts.limits.max_mime_parts = 2;   /* the multipart and its text */
+	opts.limits.max_mime_parameters = 2;
+	msg = parse_opts(&opts, raw->str, raw->len, PD_CAUSE_NONE);
+	g_assert_nonnull(strstr(msg->body, "Content-Type: text/plain; a=1; b=2; c=3; d=4\n"));
+	pd_message_free(&msg);
+	g_string_free(raw, TRUE);
+
+	raw = g_string_new("From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\n"
+	                   "--b\nContent-Type: text/plain\n\nsee attached\n"
+	                   "--b\nContent-Type: message/rfc822\n\n"
+	                   "From: c@example.com\nContent-Type: text/plain; a=1;\n b=2; c=3\n\ninner\n--b--\n");
+	opts.limits.max_mime_parts = 0;
+	reason = parse_reason(&opts, raw->str, raw->len, PD_CAUSE_LIMIT);
+	g_assert_cmpstr(reason, ==, "parameters in one header field: more than 2 (limits.max_mime_parameters)");
+	g_free(reason);
+	opts.limits.max_mime_parameters = 3;
+	msg = parse_opts(&opts, raw->str, raw->len, PD_CAUSE_NONE);
+	pd_message_free(&msg);
+	g_string_free(raw, TRUE);
+}
+
 /* ---- the 50 MB attachment through the spool --------------------------- */
 
 static gpointer t_open(gpointer batch, GError **e) { return pd_spool_att_open(batch, e); }
@@ -1630,6 +1667,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/limit/parts", test_limit_parts);
 	g_test_add_func("/parse/limit/depth", test_limit_depth);
 	g_test_add_func("/parse/limit/parameters", test_limit_parameters);
+	g_test_add_func("/parse/limit/census", test_limit_census);
 	g_test_add_func("/parse/fifty-megabytes", test_fifty_megabytes);
 	g_test_add_func("/parse/variant", test_variant);
 	g_test_add_func("/parse/variant-full", test_variant_full);

@@ -17,10 +17,6 @@ typedef struct {
 	pd_cause cause;
 	char *reason;
 	GMimeStream *guard;          /* the parser's input, cut when a limit is hit */
-	guint types_seen;            /* while parsing: Content-Type fields (one per part at most) */
-	guint boundaries_seen;       /* while parsing: boundary lines that open a part */
-	GPtrArray *boundaries;       /* of char*: the multipart boundaries declared so far */
-	gboolean line_start;         /* the input read so far ends a line */
 	const pd_attachment_sink *sink;
 } pd_parse_ctx;
 
@@ -55,34 +51,39 @@ char *pd_charset_to_utf8(const char *charset, const char *data, gsize len,
 char *pd_charset_fix_encoded_words(const char *raw);
 
 /* ---- stream.c: the parser's input guard and the attachment sink stream ---- */
-/* Reads through to inner, showing watch (if not NULL) what was read; once
- * cut, reads return end of stream. With one_byte, every read returns at
- * most one byte (tests of the parser's buffering). Substreams are taken
- * from inner, unguarded. */
-typedef void (*pd_watch_fn)(gpointer data, const char *buf, gsize len);
-GMimeStream *pd_guard_stream_new(GMimeStream *inner, gboolean one_byte, pd_watch_fn watch, gpointer data);
+/* Reads through to inner; once cut, reads return end of stream. With
+ * one_byte, every read returns at most one byte (tests of the parser's
+ * buffering). Substreams are taken from inner, unguarded. */
+GMimeStream *pd_guard_stream_new(GMimeStream *inner, gboolean one_byte);
 void pd_guard_stream_cut(GMimeStream *guard);
 /* head, then src from offset from (read in place): the parser's input when
  * the header block had to be prepared. Positions are the joined ones. */
 GMimeStream *pd_join_stream_new(GBytes *head, GMimeStream *src, gint64 from);
+/* What the boundary stream counts in the header blocks it passes. */
+typedef struct {
+	guint types;    /* Content-Type fields */
+	guint parts;    /* delimiter lines that open a part */
+	guint params;   /* the most parameters in one Content-Type or -Disposition field */
+} pd_mime_census;
+typedef void (*pd_census_fn)(gpointer data, const pd_mime_census *census);
 /* Reads through to inner with each multipart delimiter line rewritten,
  * length kept, to what GMime must read (see stream.c); substreams are
- * inner's, unchanged. */
-GMimeStream *pd_boundary_stream_new(GMimeStream *inner);
+ * inner's, unchanged. notify (if not NULL) is called whenever a count of
+ * the census grows. */
+GMimeStream *pd_boundary_stream_new(GMimeStream *inner, pd_census_fn notify, gpointer data);
 /* Writes go to the sink handle (counted); reads fail. */
 GMimeStream *pd_sink_stream_new(const pd_attachment_sink *sink, gpointer handle);
 guint64 pd_sink_stream_written(GMimeStream *stream);
 gboolean pd_sink_stream_failed(GMimeStream *stream);
 
 /* ---- watch.c: limits checked while GMime parses ---- */
-/* The thread's GMime parser, watched for ctx and reading stream, until
+/* The thread's GMime parser, reading stream for ctx, until
  * pd_watch_parser_end. */
 GMimeParser *pd_watch_parser_begin(pd_parse_ctx *ctx, GMimeStream *stream);
 void pd_watch_parser_end(GMimeParser *parser);
 void pd_watch_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer ctx);
-/* Everything the parser reads passes here (see pd_guard_stream_new). */
-void pd_watch_data(gpointer ctx, const char *buf, gsize len);
-void pd_watch_clear(pd_parse_ctx *ctx);
+/* The boundary stream's census as the parser reads (a pd_census_fn). */
+void pd_watch_census(gpointer ctx, const pd_mime_census *census);
 
 /* ---- input.c: the header block, checked and prepared before GMime ---- */
 typedef struct {

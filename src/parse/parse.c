@@ -199,11 +199,11 @@ static void
 parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean one_byte)
 {
 	GMimeStream *input = pd_head_parser_input(head, src);
-	GMimeStream *fixed = pd_boundary_stream_new(input);
+	GMimeStream *fixed = pd_boundary_stream_new(input, pd_watch_census, ctx);
 	GMimeMessage *mime;
 
 	g_object_unref(input);
-	ctx->guard = pd_guard_stream_new(fixed, one_byte, pd_watch_data, ctx);
+	ctx->guard = pd_guard_stream_new(fixed, one_byte);
 	g_object_unref(fixed);
 	mime = construct(ctx, ctx->guard);
 	if (mime == NULL) {
@@ -249,7 +249,7 @@ static void
 parse_checked(pd_parse_ctx *ctx, GMimeStream *src, gboolean one_byte)
 {
 	const pd_parse_limits *lim = &ctx->opts->limits;
-	GMimeStream *guard = pd_guard_stream_new(src, one_byte, NULL, NULL);
+	GMimeStream *guard = pd_guard_stream_new(src, one_byte);
 	pd_head head;
 	pd_cause head_cause;
 
@@ -290,7 +290,6 @@ pd_parse_stream(GMimeStream *src, guint64 size, const pd_parse_options *opts, gb
 	if (ctx.msg->body_new == NULL)
 		ctx.msg->body_new = g_strdup(ctx.msg->body);
 	g_mime_parser_options_free(ctx.po);
-	pd_watch_clear(&ctx);
 	if (cause_r != NULL)
 		*cause_r = ctx.cause;
 	if (reason_r != NULL)

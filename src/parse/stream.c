@@ -10,8 +10,6 @@ typedef struct {
 	GMimeStream *inner;
 	gboolean one_byte;
 	gboolean cut;
-	pd_watch_fn watch;
-	gpointer watch_data;
 } PdGuardStream;
 
 typedef struct {
@@ -48,8 +46,6 @@ guard_read(GMimeStream *stream, char *buf, size_t len)
 		return 0;
 	n = g_mime_stream_read(g->inner, buf, g->one_byte && len > 1 ? 1 : len);
 	stream->position = g_mime_stream_tell(g->inner);
-	if (n > 0 && g->watch != NULL)
-		g->watch(g->watch_data, buf, (gsize)n);
 	return n;
 }
 
@@ -152,14 +148,12 @@ pd_guard_stream_class_init(PdGuardStreamClass *klass)
 }
 
 GMimeStream *
-pd_guard_stream_new(GMimeStream *inner, gboolean one_byte, pd_watch_fn watch, gpointer data)
+pd_guard_stream_new(GMimeStream *inner, gboolean one_byte)
 {
 	PdGuardStream *g = g_object_new(pd_guard_stream_get_type(), NULL);
 
 	g->inner = g_object_ref(inner);
 	g->one_byte = one_byte;
-	g->watch = watch;
-	g->watch_data = data;
 	g_mime_stream_construct(GMIME_STREAM(g), inner->bound_start, inner->bound_end);
 	GMIME_STREAM(g)->position = g_mime_stream_tell(inner);
 	return GMIME_STREAM(g);
@@ -385,6 +379,15 @@ typedef struct {
 	gboolean in_type;    /* the field being read is a Content-Type */
 	gboolean multipart;  /* ... and it names a multipart */
 	guint aliases;
+	/* The census: where lines are, and what they counted. */
+	gboolean in_headers; /* the lines are a header block */
+	gboolean encloses;   /* ... of an entity whose body is a message */
+	gboolean counting;   /* the field being read is a Content-Type or -Disposition */
+	gboolean quoted;     /* ... and a quoted string is open */
+	guint params;        /* ... and has this many parameters so far */
+	pd_mime_census census;
+	pd_census_fn notify;
+	gpointer notify_data;
 } PdBoundaryStream;
 
 typedef struct {
@@ -517,9 +520,11 @@ blank_from(char *s, char *end)
 	return changed;
 }
 
+typedef enum { LINE_TEXT, LINE_OPENS, LINE_CLOSES } line_kind;
+
 /* line[0..len) (without its line end) delimits open boundary i: write it
  * as GMime must read it, and close what it closes. */
-static void
+static line_kind
 rewrite_delimiter(PdBoundaryStream *f, char *line, gsize len, guint i)
 {
 	open_boundary *b = &g_array_index(f->open, open_boundary, i);
@@ -538,20 +543,19 @@ rewrite_delimiter(PdBoundaryStream *f, char *line, gsize len, guint i)
 			memcpy(line + 2 + alen, "--", 2);
 	}
 	g_array_set_size(f->open, close ? i : i + 1);
+	return close ? LINE_CLOSES : LINE_OPENS;
 }
 
-static void
+static line_kind
 fix_delimiter(PdBoundaryStream *f, char *line, gsize len)
 {
 	open_boundary *top;
 
 	if (len < 3 || line[0] != '-' || line[1] != '-' || f->open->len == 0)
-		return;
+		return LINE_TEXT;
 	top = &g_array_index(f->open, open_boundary, f->open->len - 1);
-	if (len - 2 >= top->len && memcmp(line + 2, top->name, top->len) == 0) {
-		rewrite_delimiter(f, line, len, f->open->len - 1);
-		return;
-	}
+	if (len - 2 >= top->len && memcmp(line + 2, top->name, top->len) == 0)
+		return rewrite_delimiter(f, line, len, f->open->len - 1);
 	for (guint i = f->open->len - 1; i-- > 0;) {
 		open_boundary *b = &g_array_index(f->open, open_boundary, i);
 		const char *after = line + 2 + b->len;
@@ -562,27 +566,131 @@ fix_delimiter(PdBoundaryStream *f, char *line, gsize len)
 			continue;
 		if (after < line + len && *after == '-' && (after + 1 >= line + len || after[1] != '-'))
 			continue;
-		if (b->len < top->len && memcmp(top->name, b->name, b->len) == 0)
+		if (b->len < top->len && memcmp(top->name, b->name, b->len) == 0) {
 			line[1] = ' ';   /* text, not a delimiter: see above */
-		else
-			rewrite_delimiter(f, line, len, i);
-		return;
+			return LINE_TEXT;
+		}
+		return rewrite_delimiter(f, line, len, i);
+	}
+	return LINE_TEXT;
+}
+
+/* ---- the census: parts and parameters counted as the lines pass ------- */
+
+/* The limits on parts and parameters are checked as the parser reads, so
+ * a hostile message stops before GMime builds what it declares. Only
+ * header blocks count: those of the message, of each part (after a
+ * delimiter line), and of a message a part encloses; a body that merely
+ * quotes header lines counts nothing. Each count stays at or under the
+ * walk's after the parse, so no good mail is cut. */
+
+static void
+census_changed(PdBoundaryStream *f)
+{
+	if (f->notify != NULL)
+		f->notify(f->notify_data, &f->census);
+}
+
+/* Parameters are the semicolons outside quoted strings, RFC 2231
+ * sections each counted, on the field's first line and its continuations. */
+static void
+count_parameters(PdBoundaryStream *f, const char *p, const char *end)
+{
+	guint before = f->params;
+
+	for (; p < end; p++) {
+		if (*p == '\\' && f->quoted && p + 1 < end)
+			p++;
+		else if (*p == '"')
+			f->quoted = !f->quoted;
+		else if (*p == ';' && !f->quoted)
+			f->params++;
+	}
+	if (f->params > before && f->params > f->census.params) {
+		f->census.params = f->params;
+		census_changed(f);
+	}
+}
+
+/* A message/rfc822 (or rfc2822, global, news) body is parsed as a
+ * message: its header block counts too. */
+static gboolean
+names_message(const char *line, gsize len)
+{
+	static const char *const subtypes[] = { "rfc822", "rfc2822", "global", "news" };
+	const char *m = find_ci(line, len, "message/");
+
+	if (m == NULL)
+		return FALSE;
+	m += strlen("message/");
+	for (guint i = 0; i < G_N_ELEMENTS(subtypes); i++) {
+		gsize n = strlen(subtypes[i]);
+
+		if ((gsize)(line + len - m) >= n && g_ascii_strncasecmp(m, subtypes[i], n) == 0 &&
+		    ((gsize)(line + len - m) == n || !g_ascii_isalnum(m[n])))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+census_field(PdBoundaryStream *f, const char *line, gsize len)
+{
+	const char *colon;
+
+	if (line[0] != ' ' && line[0] != '\t') {
+		gboolean type = has_prefix_ci(line, len, "content-type:");
+
+		f->counting = type || has_prefix_ci(line, len, "content-disposition:");
+		f->quoted = FALSE;
+		f->params = 0;
+		if (!f->counting)
+			return;
+		if (type) {
+			f->census.types++;
+			census_changed(f);
+			f->encloses = names_message(line, len);
+		}
+		colon = memchr(line, ':', len);
+		count_parameters(f, colon + 1, line + len);
+	} else if (f->counting) {
+		count_parameters(f, line, line + len);
 	}
 }
 
 static void
 fix_line(PdBoundaryStream *f, char *line, gsize len)
 {
+	line_kind kind = LINE_TEXT;
+
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (len == 0) {
 		f->in_type = FALSE;
+		f->counting = FALSE;
+		/* The end of a header block: a body, or an enclosed message's
+		 * own header block. */
+		if (f->in_headers) {
+			f->in_headers = f->encloses;
+			f->encloses = FALSE;
+		}
 		return;
 	}
 	if (line[0] == '-')
-		fix_delimiter(f, line, len);
+		kind = fix_delimiter(f, line, len);
 	else
 		watch_fields(f, line, len);
+	if (kind != LINE_TEXT) {
+		f->counting = FALSE;
+		f->encloses = FALSE;
+		f->in_headers = kind == LINE_OPENS;
+		if (kind == LINE_OPENS) {
+			f->census.parts++;
+			census_changed(f);
+		}
+	} else if (f->in_headers) {
+		census_field(f, line, len);
+	}
 }
 
 /* Examine one more line (or pass on a piece of one too long); FALSE at
@@ -728,11 +836,14 @@ pd_boundary_stream_class_init(PdBoundaryStreamClass *klass)
 }
 
 GMimeStream *
-pd_boundary_stream_new(GMimeStream *inner)
+pd_boundary_stream_new(GMimeStream *inner, pd_census_fn notify, gpointer data)
 {
 	PdBoundaryStream *f = g_object_new(pd_boundary_stream_get_type(), NULL);
 
 	f->inner = g_object_ref(inner);
+	f->in_headers = TRUE;
+	f->notify = notify;
+	f->notify_data = data;
 	g_mime_stream_construct(GMIME_STREAM(f), inner->bound_start, inner->bound_end);
 	GMIME_STREAM(f)->position = g_mime_stream_tell(inner);
 	return GMIME_STREAM(f);
