@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- cause names ------------------------------------------------------ */
 
@@ -322,54 +324,70 @@ unreadable(const char *path, const char *why, pd_cause *cause_r, char **reason_r
 	return pd_message_parse("", 0, NULL, NULL, NULL);
 }
 
-/* A file this small is read whole: the parser then seeks and reads in
- * memory rather than making a dozen system calls for each message. Larger
- * files are streamed, so a huge attachment never sits in memory. */
+/* A file this small is read whole, in one read of its known size: the
+ * parser then seeks and reads in memory rather than making a dozen system
+ * calls for each message. Larger files are streamed, so a huge attachment
+ * never sits in memory. */
 #define PD_PARSE_READ_WHOLE_MAX (1024 * 1024)
 
-/* The rest of fs in a memory stream, or NULL (fs back at its start) when
- * it cannot be read. */
+/* The whole of fd (size bytes by fstat) in a memory stream, or NULL with
+ * errno set. A file that grew since is read as far as size: the spool's
+ * files do not change. */
 static GMimeStream *
-read_whole(GMimeStream *fs)
+read_whole(int fd, gsize size)
 {
-	GByteArray *bytes = g_byte_array_new();
-	char buf[16384];
-	ssize_t n;
+	guint8 *data = g_malloc(size > 0 ? size : 1);
+	gsize done = 0;
 
-	while ((n = g_mime_stream_read(fs, buf, sizeof buf)) > 0)
-		g_byte_array_append(bytes, (const guint8 *)buf, (guint)n);
-	if (n < 0) {
-		g_byte_array_unref(bytes);
-		g_mime_stream_reset(fs);
-		return NULL;
+	while (done < size) {
+		ssize_t n = read(fd, data + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+
+			g_free(data);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		done += (gsize)n;
 	}
-	return g_mime_stream_mem_new_with_byte_array(bytes);
+	return g_mime_stream_mem_new_with_byte_array(g_byte_array_new_take(data, done));
 }
 
 pd_message *
 pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *cause_r,
                       char **reason_r)
 {
-	GError *e = NULL;
-	GMimeStream *fs = g_mime_stream_fs_open(path, O_RDONLY, 0, &e), *mem;
-	gint64 size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	GMimeStream *stream;
+	struct stat st;
 	pd_message *msg;
 
-	if (fs == NULL) {
-		msg = unreadable(path, e->message, cause_r, reason_r);
-		g_error_free(e);
-		return msg;
-	}
-	size = g_mime_stream_length(fs);
-	if (size < 0) {
-		g_object_unref(fs);
+	if (fd < 0)
 		return unreadable(path, g_strerror(errno), cause_r, reason_r);
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		return unreadable(path, g_strerror(saved), cause_r, reason_r);
 	}
-	if (size <= PD_PARSE_READ_WHOLE_MAX && (mem = read_whole(fs)) != NULL) {
-		g_object_unref(fs);
-		fs = mem;
+	if (st.st_size <= PD_PARSE_READ_WHOLE_MAX) {
+		stream = read_whole(fd, (gsize)st.st_size);
+		if (stream == NULL) {
+			int saved = errno;
+
+			close(fd);
+			return unreadable(path, g_strerror(saved), cause_r, reason_r);
+		}
+		close(fd);
+	} else {
+		stream = g_mime_stream_fs_new(fd);   /* owns fd now */
 	}
-	msg = pd_parse_stream(fs, (guint64)size, opts, FALSE, cause_r, reason_r);
-	g_object_unref(fs);
+	msg = pd_parse_stream(stream, (guint64)st.st_size, opts, FALSE, cause_r, reason_r);
+	g_object_unref(stream);
 	return msg;
 }
