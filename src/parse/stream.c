@@ -425,12 +425,14 @@ fixer_finalize(GObject *obj)
 	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
 }
 
+/* prefix is lower case. Most lines differ in their first byte, which is
+ * tested before the call. */
 static gboolean
 has_prefix_ci(const char *s, gsize len, const char *prefix)
 {
 	gsize n = strlen(prefix);
 
-	return len >= n && g_ascii_strncasecmp(s, prefix, n) == 0;
+	return len >= n && g_ascii_tolower(s[0]) == prefix[0] && g_ascii_strncasecmp(s, prefix, n) == 0;
 }
 
 static const char *
