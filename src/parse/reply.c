@@ -247,12 +247,33 @@ typedef struct {
 	gunichar first;   /* fold() of its first character, 0 if that is ASCII */
 } litword;
 
+/* Classes of the byte after an ASCII first byte in litset.pairs: the ASCII
+ * byte lowered, or PAIR_OTHER for any byte outside ASCII. */
+#define PAIR_OTHER 128
+#define PAIR_WORDS ((PAIR_OTHER + 64) / 64)
+
 /* A set of plain texts, by the byte a match of each may begin with. */
 typedef struct {
 	GArray *by_first[256];  /* of litword; NULL when none */
+	/* For a text with an ASCII first character: bit c of pairs[f] is set
+	 * when one of the set, lowered f first, may go on with a byte of class c.
+	 * Most places where a text may begin are ruled out by their first two
+	 * bytes, without trying each text of by_first. */
+	guint64 pairs[128][PAIR_WORDS];
+	/* For each text, a character any match of it has as it is, see
+	 * must_of(); NULL when some text has none. */
+	GArray *musts;          /* of litmust */
 	gboolean ascii_none;    /* none can match ASCII text */
 	gsize span;             /* the most bytes a match of one takes, with two more characters */
 } litset;
+
+/* A character a match must have: an ASCII letter in either case, or the
+ * bytes of a character without case. */
+typedef struct {
+	char bytes[4];
+	gsize len;
+	gboolean letter;  /* bytes[0] is an ASCII letter, lowered */
+} litmust;
 
 static guchar
 lower(guchar c)
@@ -260,10 +281,20 @@ lower(guchar c)
 	return c >= 'A' && c <= 'Z' ? (guchar) (c + 'a' - 'A') : c;
 }
 
+/* Eight bytes at a time: most text is ASCII. */
 static gboolean
 is_ascii(const char *s, gsize len)
 {
-	for (gsize i = 0; i < len; i++)
+	gsize i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
+			return FALSE;
+	}
+	for (; i < len; i++)
 		if ((guchar) s[i] >= 0x80)
 			return FALSE;
 	return TRUE;
@@ -284,6 +315,13 @@ has_no_case(gunichar c)
 	return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3);
 }
 
+/* Bytes in the UTF-8 sequence that begins with c. */
+static gsize
+utf8_width(guchar c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
 static void
 litset_add(litset *ls, guchar b, litword l)
 {
@@ -292,13 +330,82 @@ litset_add(litset *ls, guchar b, litword l)
 	g_array_append_val(ls->by_first[b], l);
 }
 
+static guint
+pair_class(guchar c)
+{
+	return c < 0x80 ? lower(c) : PAIR_OTHER;
+}
+
+static void
+pair_set(litset *ls, guchar first, guint c)
+{
+	ls->pairs[first][c / 64] |= G_GUINT64_CONSTANT(1) << (c % 64);
+}
+
+/* Whether a text of ls may begin with the ASCII byte first (lowered) and a
+ * byte of class c. */
+static gboolean
+pair_may(const litset *ls, guchar first, guint c)
+{
+	return (ls->pairs[first][c / 64] >> (c % 64)) & 1;
+}
+
+/* The bytes that may follow the ASCII first character of word, whose
+ * second character (or NUL) is at rest: that character in either case; any
+ * byte outside ASCII when it is one there, or is k or s (the Kelvin sign
+ * and the long s equal them); any byte at all after a one-character word. */
+static void
+pair_add(litset *ls, guchar first, const char *rest)
+{
+	guchar p = (guchar) *rest;
+
+	if (p == '\0') {
+		for (guint c = 0; c <= PAIR_OTHER; c++)
+			pair_set(ls, first, c);
+		return;
+	}
+	if (p >= 0x80 || lower(p) == 'k' || lower(p) == 's')
+		pair_set(ls, first, PAIR_OTHER);
+	if (p < 0x80)
+		pair_set(ls, first, lower(p));
+}
+
+/* A character of word that a match of it has as it is: the first ASCII
+ * letter other than k and s (only the letter in either case equals one),
+ * else the first character without case; FALSE when there is none. */
+static gboolean
+must_of(const char *word, litmust *m)
+{
+	for (const char *p = word; *p != '\0'; p = g_utf8_next_char(p))
+		if (g_ascii_isalpha(*p) && lower((guchar) *p) != 'k' && lower((guchar) *p) != 's') {
+			*m = (litmust) { { (char) lower((guchar) *p) }, 1, TRUE };
+			return TRUE;
+		}
+	for (const char *p = word; *p != '\0'; p = g_utf8_next_char(p))
+		if ((guchar) *p >= 0x80 && has_no_case(g_utf8_get_char(p))) {
+			*m = (litmust) { { 0 }, utf8_width((guchar) *p), FALSE };
+			memcpy(m->bytes, p, m->len);
+			return TRUE;
+		}
+	return FALSE;
+}
+
 static void
 litset_init(litset *ls, const char *const *words)
 {
+	gboolean musts = TRUE;
+
 	ls->ascii_none = TRUE;
+	ls->musts = g_array_new(FALSE, FALSE, sizeof(litmust));
 	for (; *words != NULL; words++) {
 		guchar c = (guchar) **words;
 		litword l = { *words, 0 };
+		litmust m;
+
+		if (must_of(*words, &m))
+			g_array_append_val(ls->musts, m);
+		else
+			musts = FALSE;
 
 		ls->ascii_none = ls->ascii_none && !is_ascii(*words, strlen(*words));
 		/* another case of a character takes at most four bytes */
@@ -317,6 +424,7 @@ litset_init(litset *ls, const char *const *words)
 			continue;
 		}
 		litset_add(ls, lower(c), l);
+		pair_add(ls, lower(c), *words + 1);
 		if (g_ascii_isalpha(c))
 			litset_add(ls, (guchar) g_ascii_toupper((char) c), l);
 		if (lower(c) == 'k')
@@ -324,13 +432,8 @@ litset_init(litset *ls, const char *const *words)
 		if (lower(c) == 's')
 			litset_add(ls, 0xC5, l);  /* U+017F */
 	}
-}
-
-/* Bytes in the UTF-8 sequence that begins with c. */
-static gsize
-utf8_width(guchar c)
-{
-	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (!musts)
+		g_clear_pointer(&ls->musts, g_array_unref);
 }
 
 /* The width of the Kelvin sign or long s at s when p is k or s, else 0. */
@@ -411,6 +514,10 @@ litset_may_start(const litset *ls, const char *s, gsize len)
 
 	if (a == NULL)
 		return FALSE;
+	/* An ASCII first byte: only texts that begin with the same letter are
+	 * in a, and may_start_with() fails on the second byte unless pairs allows it. */
+	if ((guchar) *s < 0x80 && len >= 2 && !pair_may(ls, lower((guchar) *s), pair_class((guchar) s[1])))
+		return FALSE;
 	if ((guchar) *s >= 0x80 && (c = fold_at(s, len)) == 0)
 		return FALSE;
 	for (guint k = 0; k < a->len; k++) {
@@ -422,15 +529,99 @@ litset_may_start(const litset *ls, const char *s, gsize len)
 	return FALSE;
 }
 
-/* Whether one of the texts of ls can match anywhere in s; with words_only,
- * only where a word begins (not after an ASCII letter or digit). */
+/* may_start_with() on a text known only by its first characters: the len
+ * bytes at s, whole characters, followed by more when more is set. */
 static gboolean
-litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_only)
+may_start_with_head(const char *s, gsize len, gboolean more, const char *lit)
+{
+	gsize i = 0, j = 0, n;
+
+	while (lit[j] != '\0') {
+		guchar c, p = (guchar) lit[j];
+
+		if (i >= len)
+			return more;
+		c = (guchar) s[i];
+		if (c < 0x80) {
+			if (p >= 0x80 || lower(c) != lower(p))
+				return FALSE;
+			i++;
+			j++;
+			continue;
+		}
+		n = p < 0x80 ? exotic_width(s + i, len - i, p) : other_width(s + i, len - i, lit + j);
+		if (n == 0)
+			return FALSE;
+		i += n;
+		j += p < 0x80 ? 1 : utf8_width(p);
+	}
+	return TRUE;
+}
+
+/* litset_may_start() on a text known only by its first characters (see
+ * may_start_with_head()): FALSE when no text of ls can begin a text that
+ * begins that way. */
+static gboolean
+litset_may_lead(const litset *ls, const char *s, gsize len, gboolean more)
+{
+	const GArray *a = len > 0 ? ls->by_first[(guchar) *s] : NULL;
+	gunichar c = 0;
+
+	if (a == NULL)
+		return FALSE;
+	if ((guchar) *s >= 0x80 && (c = fold_at(s, len)) == 0)
+		return FALSE;
+	for (guint k = 0; k < a->len; k++) {
+		const litword *l = &g_array_index(a, litword, k);
+
+		if ((l->first == 0 || l->first == c) && may_start_with_head(s, len, more, l->text))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether the len bytes at s contain the n bytes at b (the last of which
+ * is a byte inside a character: memchr finds few). */
+static gboolean
+has_bytes(const char *s, gsize len, const char *b, gsize n)
+{
+	const char *end = s + len;
+
+	for (const char *p = s + n - 1; p < end && (p = memchr(p, b[n - 1], (gsize) (end - p))) != NULL; p++)
+		if (memcmp(p - (n - 1), b, n - 1) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Whether the len bytes at s have, for some text of ls, the character each
+ * match of it has (litset.musts). A text whose characters are all found in
+ * s, whole, can only match one of ls where this holds. */
+static gboolean
+litset_may_hold(const litset *ls, const char *s, gsize len)
+{
+	if (ls->musts == NULL)
+		return TRUE;
+	for (guint k = 0; k < ls->musts->len; k++) {
+		const litmust *m = &g_array_index(ls->musts, litmust, k);
+
+		if (m->letter ? memchr(s, m->bytes[0], len) != NULL ||
+		                memchr(s, g_ascii_toupper(m->bytes[0]), len) != NULL
+		              : has_bytes(s, len, m->bytes, m->len))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether one of the texts of ls can match in s, beginning before byte
+ * to; with words_only, only where a word begins (not after an ASCII letter
+ * or digit). */
+static gboolean
+litset_may_begin_before(const litset *ls, const char *s, gsize len, gsize to, gboolean words_only)
 {
 	if (ls->ascii_none && is_ascii(s, len))
 		return FALSE;
 	/* Bytes inside a character (0x80 to 0xBF) begin no text. */
-	for (gsize i = 0; i < len; i++) {
+	for (gsize i = 0; i < to; i++) {
 		if (ls->by_first[(guchar) s[i]] == NULL || (words_only && i > 0 && g_ascii_isalnum(s[i - 1])))
 			continue;
 		if (litset_may_start(ls, s + i, len - i))
@@ -439,18 +630,56 @@ litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_on
 	return FALSE;
 }
 
+/* Whether one of the texts of ls can match anywhere in s. */
+static gboolean
+litset_may_contain(const litset *ls, const char *s, gsize len, gboolean words_only)
+{
+	return litset_may_begin_before(ls, s, len, len, words_only);
+}
+
+/* litset_may_contain() on a text that grows at its front, a line at a time
+ * (a span of lines joined by spaces, taking the line above): whether a text
+ * of ls may begin at a place depends only on what follows it, and on the
+ * byte before it, which is a space where lines were joined, as good as the
+ * start. So the places seen before keep what they gave, and only the new
+ * front is looked at. */
+typedef struct {
+	gsize seen;      /* bytes at the end already looked at */
+	gboolean found;
+} litscan;
+
+static gboolean
+litset_may_contain_grown(const litset *ls, const char *s, gsize len, gboolean words_only, litscan *scan)
+{
+	if (!scan->found && len > scan->seen)
+		scan->found = litset_may_begin_before(ls, s, len, len - scan->seen, words_only);
+	scan->seen = len;
+	return scan->found;
+}
+
 /* Whether s can contain lit: lower-case ASCII without k or s, so only
- * ASCII letters can equal its own; memchr finds where it may begin. */
+ * ASCII letters can equal its own (what may_start_with() finds, compared
+ * here in place); memchr finds where it may begin. */
 static gboolean
 may_contain_ascii(const char *s, gsize len, const char *lit)
 {
-	const char *end = s + len;
+	gsize n = strlen(lit);
+	const char *last = len >= n ? s + len - n : NULL;  /* where a match begins at the latest */
 	char first[2] = { lit[0], g_ascii_toupper(lit[0]) };
 
+	if (last == NULL)
+		return FALSE;
 	for (int k = 0; k < 2; k++)
-		for (const char *p = s; (p = memchr(p, first[k], (gsize) (end - p))) != NULL; p++)
-			if (may_start_with(p, (gsize) (end - p), lit))
+		for (const char *p = s; (p = memchr(p, first[k], (gsize) (last - p + 1))) != NULL; p++) {
+			gsize j = 1;
+
+			while (j < n && lower((guchar) p[j]) == (guchar) lit[j])
+				j++;
+			if (j == n)
 				return TRUE;
+			if (p == last)
+				break;
+		}
 	return FALSE;
 }
 
@@ -478,6 +707,10 @@ typedef struct {
 	GRegex *rx[RX_COUNT];
 	litset lits[LS_COUNT];
 	GHashTable *labels;   /* casefolded label -> GUINT_TO_POINTER(kind) */
+	/* The ASCII labels: which bytes they begin with, and the longest. Lowered
+	 * ASCII text can only be one of them. */
+	guint64 label_firsts[2];
+	gsize label_max;
 } pd_reply_patterns;
 
 static GRegex *
@@ -564,9 +797,15 @@ patterns_new(gpointer unused)
 	litset_init_footer(&p->lits[LS_STRONG_TAIL], footer_strong, G_N_ELEMENTS(footer_strong), FALSE);
 	litset_init_footer(&p->lits[LS_WEAK_LEAD], footer_weak, G_N_ELEMENTS(footer_weak), TRUE);
 	p->labels = g_hash_table_new(g_str_hash, g_str_equal);
-	for (gsize i = 0; i < G_N_ELEMENTS(header_labels); i++)
-		g_hash_table_insert(p->labels, (gpointer) header_labels[i].label,
-		                    GUINT_TO_POINTER(header_labels[i].kind));
+	for (gsize i = 0; i < G_N_ELEMENTS(header_labels); i++) {
+		const char *label = header_labels[i].label;
+
+		g_hash_table_insert(p->labels, (gpointer) label, GUINT_TO_POINTER(header_labels[i].kind));
+		if (is_ascii(label, strlen(label))) {
+			p->label_firsts[(guchar) label[0] / 64] |= G_GUINT64_CONSTANT(1) << ((guchar) label[0] % 64);
+			p->label_max = MAX(p->label_max, strlen(label));
+		}
+	}
 	return p;
 }
 
@@ -592,6 +831,9 @@ has_double_dash(const char *s, gsize len)
 	return FALSE;
 }
 
+/* RX_VERB's prefilter looks for verbs where words begin. */
+#define VERB_WORDS_ONLY TRUE
+
 /* Whether the text s (len bytes) can match pattern id at all. */
 static gboolean
 rx_may_match(rx_id id, const char *s, gsize len)
@@ -601,7 +843,7 @@ rx_may_match(rx_id id, const char *s, gsize len)
 	switch (id) {
 	case RX_VERB:
 		/* a verb follows the start, a space or punctuation */
-		return litset_may_contain(&ls[LS_VERB], s, len, TRUE);
+		return litset_may_contain(&ls[LS_VERB], s, len, VERB_WORDS_ONLY);
 	case RX_VERB_CJK:
 		return litset_may_contain(&ls[LS_VERB_CJK], s, len, FALSE);
 	case RX_GMAIL_DATE:
@@ -629,18 +871,18 @@ rx_may_match(rx_id id, const char *s, gsize len)
 	}
 }
 
-/* Whether the len bytes at s (no NUL needed) match pattern id. */
+/* Whether the len bytes at s (no NUL needed) match pattern id, once its
+ * prefilter passed. */
 static gboolean
-rx_match(rx_id id, const char *s, gsize len)
+rx_run(rx_id id, const char *s, gsize len)
 {
-	return rx_may_match(id, s, len) &&
-	       g_regex_match_full(patterns()->rx[id], s, (gssize) len, 0, 0, NULL, NULL);
+	return g_regex_match_full(patterns()->rx[id], s, (gssize) len, 0, 0, NULL, NULL);
 }
 
 static gboolean
-rx_is(rx_id id, const char *s)
+rx_match(rx_id id, const char *s, gsize len)
 {
-	return rx_match(id, s, strlen(s));
+	return rx_may_match(id, s, len) && rx_run(id, s, len);
 }
 
 /* ---- lines --------------------------------------------------------------- */
@@ -663,8 +905,13 @@ typedef enum {
 typedef struct {
 	const char *s;
 	gsize len;            /* without the LF and a CR before it */
+	const char *ts;       /* the line without white space at either end (rline_set()) */
+	gsize tlen;           /* 0 for a blank line */
 	guint8 kind;          /* line_kind */
 	guint8 owner;         /* line_owner */
+	/* LK_TEXT in classify() and not longer than PD_REPLY_MARKER_MAX: whether
+	 * the trimmed text has "--", the prefilter of RX_FORWARD and RX_ORIGINAL */
+	gboolean dashes;
 	gboolean attr_first;  /* LK_ATTR: the first line of its attribution */
 	guint attr_last;      /* attr_first: index of the attribution's last line */
 } rline;
@@ -673,27 +920,6 @@ typedef struct {
 	rline *l;
 	guint n;
 } rtext;
-
-static void
-split_lines(rtext *t, const char *text)
-{
-	GArray *a = g_array_new(FALSE, TRUE, sizeof(rline));
-	const char *p = text;
-
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		rline l = { .s = p, .len = nl != NULL ? (gsize) (nl - p) : strlen(p) };
-
-		if (l.len > 0 && p[l.len - 1] == '\r')
-			l.len--;
-		g_array_append_val(a, l);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	t->n = a->len;
-	t->l = (rline *) g_array_free(a, FALSE);
-}
 
 /* Width of the white space at s (space, tab, no-break and zero-width spaces), 0 if none. */
 static gsize
@@ -714,13 +940,21 @@ space_at(const char *s, const char *end)
 	return 0;
 }
 
-/* The line without white space at either end. */
+/* The len bytes at s without white space at either end. */
 static void
-trimmed(const rline *l, const char **s_r, gsize *len_r)
+trimmed(const char *s, gsize len, const char **s_r, gsize *len_r)
 {
-	const char *s = l->s, *end = l->s + l->len;
+	const char *end = s + len;
 	gsize w;
 
+	/* Most lines begin and end with a printable ASCII character, which is
+	 * no white space and no byte inside a character. */
+	if (len > 0 && (guchar) s[0] > ' ' && (guchar) s[0] < 0x80 && (guchar) end[-1] > ' ' &&
+	    (guchar) end[-1] < 0x80) {
+		*s_r = s;
+		*len_r = len;
+		return;
+	}
 	while ((w = space_at(s, end)) > 0)
 		s += w;
 	while (end > s) {
@@ -736,25 +970,86 @@ trimmed(const rline *l, const char **s_r, gsize *len_r)
 	*len_r = (gsize) (end - s);
 }
 
-/* A NUL-terminated copy of the trimmed line, or NULL when too long to be a marker. */
-static char *
-trimmed_dup(const rline *l, gsize max)
+/* A line of len bytes at s, and its trimmed text, which every test below
+ * looks at: found once per line. */
+static void
+rline_set(rline *l, const char *s, gsize len)
 {
-	const char *s;
-	gsize len;
+	*l = (rline) { .s = s, .len = len };
+	trimmed(s, len, &l->ts, &l->tlen);
+}
 
-	trimmed(l, &s, &len);
-	return len <= max ? g_strndup(s, len) : NULL;
+/* Whether the size bytes at s (no NUL among them) are UTF-8: the
+ * well-formed sequences of RFC 3629, section 4, which is what
+ * g_utf8_validate() accepts. ASCII goes eight bytes at a time. */
+static gboolean
+utf8_valid(const char *s, gsize size)
+{
+	const guchar *p = (const guchar *) s, *end = p + size;
+
+	while (p < end) {
+		guchar lo = 0x80, hi = 0xBF;  /* the second byte of a sequence */
+		gsize n;
+
+		if (*p < 0x80) {
+			for (guint64 w; end - p >= 8; p += 8) {
+				memcpy(&w, p, 8);
+				if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
+					break;
+			}
+			while (p < end && *p < 0x80)
+				p++;
+			continue;
+		}
+		if (*p < 0xC2 || *p > 0xF4)
+			return FALSE;
+		n = utf8_width(*p);
+		if (*p == 0xE0)
+			lo = 0xA0;  /* not overlong */
+		else if (*p == 0xED)
+			hi = 0x9F;  /* no surrogate */
+		else if (*p == 0xF0)
+			lo = 0x90;
+		else if (*p == 0xF4)
+			hi = 0x8F;  /* not above U+10FFFF */
+		if ((gsize) (end - p) < n || p[1] < lo || p[1] > hi)
+			return FALSE;
+		for (gsize k = 2; k < n; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return FALSE;
+		p += n;
+	}
+	return TRUE;
+}
+
+/* The lines of text (size bytes). */
+static void
+split_lines(rtext *t, const char *text, gsize size)
+{
+	const char *p = text, *end = text + size;
+	guint room = 64;
+
+	t->n = 0;
+	t->l = g_new(rline, room);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (gsize) (end - p));
+		gsize len = (gsize) ((nl != NULL ? nl : end) - p);
+
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (t->n == room) {
+			room *= 2;
+			t->l = g_renew(rline, t->l, room);
+		}
+		rline_set(&t->l[t->n++], p, len);
+		p = nl != NULL ? nl + 1 : end;
+	}
 }
 
 static gboolean
 is_blank(const rline *l)
 {
-	const char *s;
-	gsize len;
-
-	trimmed(l, &s, &len);
-	return len == 0;
+	return l->tlen == 0;
 }
 
 /* "> text" with at most three spaces before the '>'. ">=", ">:" and ">)"
@@ -771,27 +1066,32 @@ is_quote(const rline *l)
 	return i + 1 >= l->len || strchr("=:)(", l->s[i + 1]) == NULL;
 }
 
-/* What a quoted line says without its "> > " prefix; a copy, or NULL when too long. */
-static char *
-quote_content(const rline *l)
+/* What a quoted line says without its "> > " prefix and without ASCII white
+ * space at the end (what g_strchomp() leaves), in *s_r and *len_r; FALSE
+ * when it is too long to be a marker. */
+static gboolean
+quote_text(const rline *l, const char **s_r, gsize *len_r)
 {
 	const char *s = l->s, *end = l->s + l->len;
 
 	while (s < end && (*s == '>' || *s == ' ' || *s == '\t'))
 		s++;
 	if (end - s > PD_REPLY_MARKER_MAX)
-		return NULL;
-	return g_strchomp(g_strndup(s, (gsize) (end - s)));
+		return FALSE;
+	while (end > s && g_ascii_isspace(end[-1]))
+		end--;
+	*s_r = s;
+	*len_r = (gsize) (end - s);
+	return TRUE;
 }
 
 /* A line of dashes, underscores or equals signs that clients draw above quoted headers. */
 static gboolean
 is_rule(const rline *l)
 {
-	const char *s;
-	gsize len, marks = 0;
+	const char *s = l->ts;
+	gsize len = l->tlen, marks = 0;
 
-	trimmed(l, &s, &len);
 	for (gsize i = 0; i < len; i++) {
 		if (strchr("-_=~*", s[i]) != NULL)
 			marks++;
@@ -830,11 +1130,16 @@ header_label(const rline *l)
 	if (label_end == s || label_end - s > 40)
 		return 0;
 	if (is_ascii(s, (gsize) (label_end - s))) {
+		const pd_reply_patterns *pat = patterns();
+		guchar first = lower((guchar) *s);
+
+		if ((gsize) (label_end - s) > pat->label_max || !((pat->label_firsts[first / 64] >> (first % 64)) & 1))
+			return 0;
 		/* casefolding ASCII is lowering it */
 		for (p = s; p < label_end; p++)
 			lowered[p - s] = (char) lower((guchar) *p);
 		lowered[label_end - s] = '\0';
-		return GPOINTER_TO_UINT(g_hash_table_lookup(patterns()->labels, lowered));
+		return GPOINTER_TO_UINT(g_hash_table_lookup(pat->labels, lowered));
 	}
 	folded = g_utf8_casefold(s, label_end - s);
 	kind = g_hash_table_lookup(patterns()->labels, folded);
@@ -884,13 +1189,8 @@ mark_hard(rtext *t)
 
 		if (l->kind != LK_TEXT)
 			continue;
-		if (l->len <= PD_REPLY_MARKER_MAX) {
-			const char *s;
-			gsize len;
-
-			trimmed(l, &s, &len);
-			hard = rx_match(RX_ORIGINAL, s, len);
-		}
+		if (l->len <= PD_REPLY_MARKER_MAX)
+			hard = l->dashes && rx_run(RX_ORIGINAL, l->ts, l->tlen);
 		if (!hard && header_label(l) != 0)
 			hard = header_block_at(t, i);
 		if (!hard)
@@ -930,19 +1230,17 @@ first_person_before(const char *s, gint end)
 	return FALSE;
 }
 
-/* Whether the verb match at group 1 has someone before it ("wrote:" alone
+/* Once the prefilter of id passed: whether the verb match at group 1 has someone before it ("wrote:" alone
  * does not), and someone else than the writer ("On May 3, 2024 I wrote:"
  * introduces the writer's own words, not history). */
 static gboolean
-verb_has_subject(rx_id id, const char *s)
+verb_has_subject(rx_id id, const char *s, gsize len)
 {
 	GMatchInfo *mi;
 	gint start = 0;
 	gboolean found = FALSE;
 
-	if (!rx_may_match(id, s, strlen(s)))
-		return FALSE;
-	if (g_regex_match(patterns()->rx[id], s, 0, &mi))
+	if (g_regex_match_full(patterns()->rx[id], s, (gssize) len, 0, 0, &mi, NULL))
 		g_match_info_fetch_pos(mi, 1, &start, NULL);
 	g_match_info_free(mi);
 	for (gint i = 0; i < start && !found; i++)
@@ -956,45 +1254,56 @@ ends_with_colon_len(const char *s, gsize len)
 	return (len > 0 && s[len - 1] == ':') || (len >= 3 && memcmp(s + len - 3, "：", 3) == 0);
 }
 
-static gboolean
-ends_with_colon(const char *s)
-{
-	return ends_with_colon_len(s, strlen(s));
-}
+/* The prefilters of RX_VERB and RX_VERB_CJK on a span that grows upward
+ * (see litset_may_contain_grown()). */
+typedef struct {
+	litscan verb, verb_cjk;
+} verb_scans;
 
-/* How surely one candidate (its lines joined by spaces) is an attribution. */
+/* How surely one candidate (its lines joined by spaces, len bytes at s) is
+ * an attribution. scans: where the verb prefilters are kept for a span that
+ * grows, or NULL. */
 static attr_strength
-attribution_strength(const char *s)
+attribution_strength(const char *s, gsize len, verb_scans *scans)
 {
-	if (rx_is(RX_GMAIL_DATE, s) || rx_is(RX_ZOHO, s))
+	const litset *ls = patterns()->lits;
+
+	if (rx_match(RX_GMAIL_DATE, s, len) || rx_match(RX_ZOHO, s, len))
 		return ATTR_STRONG;
-	if (!ends_with_colon(s))
+	if (!ends_with_colon_len(s, len))
 		return ATTR_NONE;
-	if (verb_has_subject(RX_VERB, s) || verb_has_subject(RX_VERB_CJK, s))
-		return rx_is(RX_EVIDENCE, s) ? ATTR_STRONG : ATTR_WEAK;
+	if (((scans != NULL ? litset_may_contain_grown(&ls[LS_VERB], s, len, VERB_WORDS_ONLY, &scans->verb)
+	                    : rx_may_match(RX_VERB, s, len)) &&
+	     verb_has_subject(RX_VERB, s, len)) ||
+	    ((scans != NULL ? litset_may_contain_grown(&ls[LS_VERB_CJK], s, len, FALSE, &scans->verb_cjk)
+	                    : rx_may_match(RX_VERB_CJK, s, len)) &&
+	     verb_has_subject(RX_VERB_CJK, s, len)))
+		return rx_match(RX_EVIDENCE, s, len) ? ATTR_STRONG : ATTR_WEAK;
 	/* "26.06.2014, 14:41, "Alexander L" <abc@example.com>:" (Yandex, Mail.ru) */
-	return strchr(s, '@') != NULL ? ATTR_WEAK : ATTR_NONE;
+	return memchr(s, '@', len) != NULL ? ATTR_WEAK : ATTR_NONE;
 }
 
-/* Lines first..last trimmed and joined by single spaces, or NULL when one is too long. */
-static char *
-join_span(const rtext *t, guint first, guint last)
+/* Room for a span of candidate lines joined by spaces. */
+typedef char span_buf[PD_REPLY_ATTR_LINES * (PD_REPLY_MARKER_MAX + 1)];
+
+/* Lines first..last (at most PD_REPLY_ATTR_LINES) trimmed and joined by
+ * single spaces into buf; the length, or -1 when one is too long. */
+static gssize
+join_span(const rtext *t, guint first, guint last, span_buf buf)
 {
-	GString *s = g_string_new(NULL);
+	gsize n = 0;
 
 	for (guint i = first; i <= last; i++) {
-		char *line = trimmed_dup(&t->l[i], PD_REPLY_MARKER_MAX);
+		const rline *l = &t->l[i];
 
-		if (line == NULL) {
-			g_string_free(s, TRUE);
-			return NULL;
-		}
-		if (s->len > 0)
-			g_string_append_c(s, ' ');
-		g_string_append(s, line);
-		g_free(line);
+		if (l->tlen > PD_REPLY_MARKER_MAX)
+			return -1;
+		if (n > 0)
+			buf[n++] = ' ';
+		memcpy(buf + n, l->ts, l->tlen);
+		n += l->tlen;
 	}
-	return g_string_free(s, FALSE);
+	return (gssize) n;
 }
 
 static gboolean
@@ -1007,16 +1316,20 @@ is_candidate_line(const rline *l)
 static attr_strength
 attribution_ending_at(const rtext *t, guint last, guint *first_r)
 {
+	span_buf buf;
+	verb_scans scans = { { 0 } };
+
 	for (guint n = 1; n <= PD_REPLY_ATTR_LINES && n <= last + 1; n++) {
 		guint first = last + 1 - n;
-		char *s;
+		gssize len;
 		attr_strength a;
 
 		if (!is_candidate_line(&t->l[first]))
 			break;
-		s = join_span(t, first, last);
-		a = s != NULL ? attribution_strength(s) : ATTR_NONE;
-		g_free(s);
+		len = join_span(t, first, last, buf);
+		if (len < 0)
+			break;  /* a line too long, in every longer span too */
+		a = attribution_strength(buf, (gsize) len, &scans);
 		if (a != ATTR_NONE) {
 			*first_r = first;
 			return a;
@@ -1031,12 +1344,10 @@ static guint
 extend_up(const rtext *t, guint first, guint last)
 {
 	while (first > 0 && last - first + 1 < PD_REPLY_ATTR_LINES && is_candidate_line(&t->l[first - 1])) {
-		char *s = trimmed_dup(&t->l[first - 1], PD_REPLY_MARKER_MAX);
-		gboolean more = s != NULL && *s != '\0' && strchr(".!?", s[strlen(s) - 1]) == NULL &&
-		                rx_is(RX_OPENER, s);
+		const rline *l = &t->l[first - 1];
 
-		g_free(s);
-		if (!more)
+		/* a candidate line is not blank and not too long */
+		if (strchr(".!?", l->ts[l->tlen - 1]) != NULL || !rx_match(RX_OPENER, l->ts, l->tlen))
 			break;
 		first--;
 	}
@@ -1072,7 +1383,8 @@ gmail_span_end(const rtext *t, guint first)
 
 		if (!is_candidate_line(&t->l[j]))
 			break;
-		trimmed(&t->l[j], &s, &len);
+		s = t->l[j].ts;
+		len = t->l[j].tlen;
 		if (len > 0 && (s[len - 1] == ':' || (len >= 3 && memcmp(s + len - 3, "：", 3) == 0)))
 			return j;
 	}
@@ -1099,7 +1411,8 @@ mark_attribution_at(rtext *t, guint i)
 	attr_strength a = ATTR_NONE;
 
 	/* A candidate line is never longer than PD_REPLY_MARKER_MAX. */
-	trimmed(&t->l[i], &s, &len);
+	s = t->l[i].ts;
+	len = t->l[i].tlen;
 	gmail = rx_match(RX_GMAIL_DATE, s, len);
 	if (gmail) {
 		last = gmail_span_end(t, i);
@@ -1129,28 +1442,29 @@ mark_attributions(rtext *t)
 static gboolean
 quote_is_attributed(const rtext *t, guint q)
 {
-	char *first = NULL, *both = NULL;
-	gboolean yes = FALSE;
+	const char *first = NULL, *s;
+	gsize first_len = 0, len;
+	gboolean yes;
 	guint j;
 
-	for (j = q; j < t->n && t->l[j].kind == LK_QUOTE && first == NULL; j++) {
-		first = quote_content(&t->l[j]);
-		if (first != NULL && *first == '\0')
-			g_clear_pointer(&first, g_free);
-	}
+	for (j = q; j < t->n && t->l[j].kind == LK_QUOTE && first == NULL; j++)
+		if (quote_text(&t->l[j], &s, &len) && len > 0) {
+			first = s;
+			first_len = len;
+		}
 	if (first == NULL)
 		return FALSE;
-	yes = attribution_strength(first) != ATTR_NONE ||
-	      header_label(&(rline) { .s = first, .len = strlen(first) }) != 0;
-	if (!yes && j < t->n && t->l[j].kind == LK_QUOTE) {
-		char *second = quote_content(&t->l[j]);
+	yes = attribution_strength(first, first_len, NULL) != ATTR_NONE ||
+	      header_label(&(rline) { .s = first, .len = first_len }) != 0;
+	if (!yes && j < t->n && t->l[j].kind == LK_QUOTE && quote_text(&t->l[j], &s, &len)) {
+		span_buf both;
 
-		both = second != NULL ? g_strconcat(first, " ", second, NULL) : NULL;
-		yes = both != NULL && attribution_strength(both) != ATTR_NONE;
-		g_free(second);
+		/* both parts are at most PD_REPLY_MARKER_MAX bytes */
+		memcpy(both, first, first_len);
+		both[first_len] = ' ';
+		memcpy(both + first_len + 1, s, len);
+		yes = attribution_strength(both, first_len + 1 + len, NULL) != ATTR_NONE;
 	}
-	g_free(first);
-	g_free(both);
 	return yes;
 }
 
@@ -1162,10 +1476,22 @@ is_forward_text(const char *s, gsize len)
 	return rx_match(RX_FORWARD, s, len) || rx_match(RX_FORWARD_INTRO, s, len);
 }
 
+/* The same for a line of text, with its "--" noted for mark_hard(). */
 static gboolean
-is_forward_line(const char *s)
+is_forward_line(rline *l)
 {
-	return is_forward_text(s, strlen(s));
+	l->dashes = rx_may_match(RX_FORWARD, l->ts, l->tlen);
+	return (l->dashes && rx_run(RX_FORWARD, l->ts, l->tlen)) || rx_match(RX_FORWARD_INTRO, l->ts, l->tlen);
+}
+
+/* Whether a line, behind "> " or not, is a forward separator. */
+static gboolean
+is_forward_quote(const rline *l)
+{
+	const char *s;
+	gsize len;
+
+	return quote_text(l, &s, &len) && is_forward_text(s, len);
 }
 
 /* A client that re-wraps quoted text without adding "> " leaves a lowercase
@@ -1192,14 +1518,8 @@ classify(rtext *t)
 
 		l->owner = OWN_NEW;
 		l->kind = is_blank(l) ? LK_BLANK : is_quote(l) ? LK_QUOTE : LK_TEXT;
-		if (l->kind == LK_TEXT && l->len <= PD_REPLY_MARKER_MAX) {
-			const char *s;
-			gsize len;
-
-			trimmed(l, &s, &len);
-			if (is_forward_text(s, len))
-				l->kind = LK_FWD;
-		}
+		if (l->kind == LK_TEXT && l->len <= PD_REPLY_MARKER_MAX && is_forward_line(l))
+			l->kind = LK_FWD;
 	}
 	for (guint i = 1; i + 1 < t->n; i++)
 		if (t->l[i].kind == LK_TEXT && is_wrapped_tail(t, i))
@@ -1214,9 +1534,6 @@ classify(rtext *t)
 static gboolean
 quote_is_forward(const rtext *t, guint i)
 {
-	char *s;
-	gboolean fwd;
-
 	if (i > 0) {
 		guint j = i;
 
@@ -1225,10 +1542,7 @@ quote_is_forward(const rtext *t, guint i)
 		if (j > 0 && (t->l[j - 1].kind == LK_QUOTE || t->l[j - 1].kind == LK_ATTR))
 			return FALSE;  /* inside a block, or the quote of a reply to a forward */
 	}
-	s = quote_content(&t->l[i]);
-	fwd = s != NULL && is_forward_line(s);
-	g_free(s);
-	return fwd;
+	return is_forward_quote(&t->l[i]);
 }
 
 static void
@@ -1296,16 +1610,20 @@ typedef enum {
 /* A footer line as footer_text() gives it: at most PD_REPLY_FOOTER_MAX bytes. */
 typedef char footer_buf[PD_REPLY_FOOTER_MAX + 1];
 
-/* s without brackets and doubled spaces, and without "(< " in front and
- * "(<) >" behind, into out (at least as long as s). */
+/* The len bytes at s without brackets and doubled spaces, and without "(< "
+ * in front and "(<) >" behind, into out (at least len + 1 bytes). */
 static gsize
-footer_clean(const char *s, char *out)
+footer_clean(const char *s, gsize len, char *out)
 {
 	gsize n = 0, start = 0;
 
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p != '[' && *p != ']' && !(*p == ' ' && (n == 0 || out[n - 1] == ' ')))
-			out[n++] = *p;
+	for (gsize i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '[' || c == ']' || (c == ' ' && (n == 0 || out[n - 1] == ' ')))
+			continue;
+		out[n++] = c;
+	}
 	while (n > 0 && strchr("(<) >", out[n - 1]) != NULL)
 		n--;
 	while (start < n && strchr("(< ", out[start]) != NULL)
@@ -1315,27 +1633,22 @@ footer_clean(const char *s, char *out)
 	return n - start;
 }
 
-/* The footer line with links and brackets removed: "Get [Outlook for
- * Android](https://aka.ms/x)" -> "Get Outlook for Android". Its length,
- * or -1 when the line is too long to be a footer. */
+/* The footer line (not longer than PD_REPLY_FOOTER_MAX) with links and
+ * brackets removed: "Get [Outlook for Android](https://aka.ms/x)" -> "Get
+ * Outlook for Android". url: whether it may have a link (RX_URL's
+ * prefilter). Its length, or -1 when the links cannot be removed. */
 static gssize
-footer_text(const rline *l, footer_buf out)
+footer_text(const rline *l, gboolean url, footer_buf out)
 {
-	const char *s;
-	gsize len;
 	char *clean;
+	gsize len;
 
-	trimmed(l, &s, &len);
-	if (len > PD_REPLY_FOOTER_MAX)
-		return -1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	if (!rx_may_match(RX_URL, out, len))
-		return (gssize) footer_clean(out, out);
-	clean = g_regex_replace_literal(patterns()->rx[RX_URL], out, (gssize) len, 0, "", 0, NULL);
+	if (!url)
+		return (gssize) footer_clean(l->ts, l->tlen, out);
+	clean = g_regex_replace_literal(patterns()->rx[RX_URL], l->ts, (gssize) l->tlen, 0, "", 0, NULL);
 	if (clean == NULL)
 		return -1;
-	len = footer_clean(clean, out);
+	len = footer_clean(clean, strlen(clean), out);
 	g_free(clean);
 	return (gssize) len;
 }
@@ -1343,11 +1656,11 @@ footer_text(const rline *l, footer_buf out)
 static gboolean
 is_list_footer(const rtext *t, guint i)
 {
-	const char *s;
-	gsize len;
+	const char *s = t->l[i].ts;
+	gsize len = t->l[i].tlen;
 
-	trimmed(&t->l[i], &s, &len);
-	if (len < 10 || strspn(s, "_") != len)
+	/* the line ends before the bytes after it, which are no '_' */
+	if (len < 10 || s[0] != '_' || strspn(s, "_") != len)
 		return FALSE;
 	for (guint j = i + 1, seen = 0; j < t->n && seen < 2; j++) {
 		if (t->l[j].kind == LK_BLANK)
@@ -1359,27 +1672,86 @@ is_list_footer(const rtext *t, guint i)
 	return FALSE;
 }
 
-/* An ASCII line without links whose footer text cannot begin a footer
- * pattern, found without making the footer text: its first character is
- * the line's first outside "[](< " (ASCII text ends no footer_strong
- * alternative that lacks a lead). */
+/* Whether the line may have a link (RX_URL's prefilter), found once: *url
+ * is -1 until then. */
 static gboolean
-footer_ruled_out(const rline *l)
+line_may_link(const rline *l, gint *url)
+{
+	if (*url < 0)
+		*url = rx_may_match(RX_URL, l->ts, l->tlen);
+	return *url;
+}
+
+/* How many characters of a footer text footer_ruled_out() looks at. */
+#define PD_REPLY_FOOTER_HEAD 4
+
+/* The start of what footer_clean() makes of the len bytes at s, before it
+ * strips the end: its first PD_REPLY_FOOTER_HEAD characters (n bytes) in
+ * buf, whether more follow, and where in s the last of them ends. */
+typedef struct {
+	char buf[4 * PD_REPLY_FOOTER_HEAD];
+	gsize n, end;
+	gboolean more;
+} footer_head;
+
+static void
+footer_head_of(const char *s, gsize len, footer_head *h)
+{
+	guint chars = 0;
+	char last = '\0';  /* the last byte kept; NUL while none is */
+
+	h->n = h->end = 0;
+	h->more = FALSE;
+	for (gsize i = 0; i < len; i++) {
+		char c = s[i];
+		gsize w;
+
+		if (c == '[' || c == ']' || (c == ' ' && (last == '\0' || last == ' ')))
+			continue;
+		last = c;
+		if (h->n == 0 && (c == '(' || c == '<' || c == ' '))
+			continue;
+		if (chars == PD_REPLY_FOOTER_HEAD) {
+			h->more = TRUE;
+			return;
+		}
+		/* the bytes inside a character are kept with it */
+		w = MIN(utf8_width((guchar) c), len - i);
+		memcpy(h->buf + h->n, s + i, w);
+		h->n += w;
+		h->end = i + w;
+		i += w - 1;
+		chars++;
+	}
+}
+
+/* A line whose footer text cannot pass the prefilter of a footer pattern,
+ * found without making the footer text. The footer text begins the way
+ * footer_head_of() says unless removing a link changes that, which takes a
+ * link that begins inside the head: with '<', '(' or "http". It cannot
+ * begin a footer_strong or footer_weak alternative, or "-Name", if that
+ * head cannot. It is the line less some whole characters, so it ends a
+ * footer_strong alternative that lacks a lead only if the line is not ASCII
+ * and has what litset_may_hold() looks for. */
+static gboolean
+footer_ruled_out(const rline *l, gint *url)
 {
 	const litset *ls = patterns()->lits;
-	const char *s;
-	gsize len, i;
-	guchar c;
+	const char *s = l->ts;
+	gsize len = l->tlen;
+	footer_head h;
 
-	trimmed(l, &s, &len);
-	if (len > PD_REPLY_FOOTER_MAX || !is_ascii(s, len) || rx_may_match(RX_URL, s, len))
+	footer_head_of(s, len, &h);
+	for (gsize i = 0; i < (h.more ? h.end : len); i++)
+		if (s[i] == '<' || s[i] == '(' || (lower((guchar) s[i]) == 'h' && may_start_with(s + i, len - i, "http"))) {
+			if (line_may_link(l, url))
+				return FALSE;
+			break;
+		}
+	if (h.n > 0 && (h.buf[0] == '-' || litset_may_lead(&ls[LS_STRONG_LEAD], h.buf, h.n, h.more) ||
+	                litset_may_lead(&ls[LS_WEAK_LEAD], h.buf, h.n, h.more)))
 		return FALSE;
-	for (i = 0; i < len && strchr("[](< ", s[i]) != NULL; i++)
-		;
-	if (i == len)
-		return TRUE;
-	c = (guchar) s[i];
-	return ls[LS_STRONG_LEAD].by_first[c] == NULL && ls[LS_WEAK_LEAD].by_first[c] == NULL && c != '-';
+	return is_ascii(s, len) || !litset_may_hold(&ls[LS_STRONG_TAIL], s, len);
 }
 
 static sig_kind
@@ -1388,6 +1760,7 @@ signature_kind(const rtext *t, guint i)
 	const rline *l = &t->l[i];
 	footer_buf s;
 	gssize n;
+	gint url = -1;
 	sig_kind k = SIG_NONE;
 
 	if (l->len == 3 && memcmp(l->s, "-- ", 3) == 0)
@@ -1396,9 +1769,11 @@ signature_kind(const rtext *t, guint i)
 		return SIG_BARE;
 	if (is_list_footer(t, i))
 		return SIG_LIST;
-	if (footer_ruled_out(l))
+	if (l->tlen > PD_REPLY_FOOTER_MAX)
 		return SIG_NONE;
-	n = footer_text(l, s);
+	if (footer_ruled_out(l, &url))
+		return SIG_NONE;
+	n = footer_text(l, line_may_link(l, &url), s);
 	if (n < 0)
 		return SIG_NONE;
 	if (rx_match(RX_FOOTER_STRONG, s, (gsize) n))
@@ -1503,11 +1878,10 @@ own_range(rtext *t, guint from, guint to, line_owner owner)
 static guint
 citation_end(const rtext *t, guint last, guint end)
 {
-	char *s = trimmed_dup(&t->l[last], PD_REPLY_MARKER_MAX);
-	gboolean intro = s != NULL && ends_with_colon(s);
+	const rline *l = &t->l[last];
+	gboolean intro = l->tlen <= PD_REPLY_MARKER_MAX && ends_with_colon_len(l->ts, l->tlen);
 	guint j = next_nonblank(t, last);
 
-	g_free(s);
 	if (!intro || j >= end || t->l[j].kind != LK_QUOTE || t->l[j].owner != OWN_NEW || quote_is_attributed(t, j))
 		return last;
 	while (j < end && t->l[j].owner == OWN_NEW && (t->l[j].kind == LK_QUOTE || t->l[j].kind == LK_BLANK))
@@ -1549,8 +1923,9 @@ own_quotes(rtext *t, guint end)
 static char *
 join_owned(const rtext *t, line_owner owner)
 {
-	GString *s;
 	gint first = -1, last = -1;
+	gsize size = 0, n = 0;
+	char *s;
 
 	for (guint i = 0; i < t->n; i++)
 		if (t->l[i].owner == owner && t->l[i].kind != LK_BLANK && !is_blank(&t->l[i])) {
@@ -1560,16 +1935,22 @@ join_owned(const rtext *t, line_owner owner)
 		}
 	if (first < 0)
 		return NULL;
-	s = g_string_new(NULL);
+	for (gint i = first; i <= last; i++)
+		if (t->l[i].owner == owner)
+			size += t->l[i].len + 1;
+	/* The first line is not blank, so every line after it takes an LF. */
+	s = g_malloc(size);
 	for (gint i = first; i <= last; i++)
 		if (t->l[i].owner == owner) {
-			if (s->len > 0)
-				g_string_append_c(s, '\n');
-			g_string_append_len(s, t->l[i].s, (gssize) t->l[i].len);
+			if (n > 0)
+				s[n++] = '\n';
+			memcpy(s + n, t->l[i].s, t->l[i].len);
+			n += t->l[i].len;
 		}
-	while (s->len > 0 && g_ascii_isspace(s->str[s->len - 1]))
-		g_string_truncate(s, s->len - 1);
-	return g_string_free(s, FALSE);
+	while (n > 0 && g_ascii_isspace(s[n - 1]))
+		n--;
+	s[n] = '\0';
+	return s;
 }
 
 void
@@ -1577,14 +1958,18 @@ pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature
 {
 	char *valid = NULL;
 	rtext t = { 0 };
+	gsize size;
 	guint sig_end;
 
 	if (text == NULL)
 		text = "";
+	size = strlen(text);
 	/* Garbage bytes would make casefolding read past a line: repair first. */
-	if (!g_utf8_validate(text, -1, NULL))
+	if (!utf8_valid(text, size)) {
 		text = valid = g_utf8_make_valid(text, -1);
-	split_lines(&t, text);
+		size = strlen(text);
+	}
+	split_lines(&t, text, size);
 	classify(&t);
 	sig_end = own_history(&t);
 	own_signature(&t, sig_end);
@@ -1610,13 +1995,11 @@ pd_reply_is_forward(const char *text)
 
 	while (p != NULL && *p != '\0') {
 		const char *nl = strchr(p, '\n');
-		rline l = { .s = p, .len = nl != NULL ? (gsize) (nl - p) : strlen(p) };
-		char *s;
+		rline l;
 
+		rline_set(&l, p, nl != NULL ? (gsize) (nl - p) : strlen(p));
 		if (!is_blank(&l)) {
-			s = quote_content(&l);
-			fwd = s != NULL && is_forward_line(s);
-			g_free(s);
+			fwd = is_forward_quote(&l);
 			break;
 		}
 		p = nl != NULL ? nl + 1 : NULL;
@@ -1633,7 +2016,7 @@ pd_reply_is_header_block(const char *text)
 
 	if (text == NULL || !g_utf8_validate(text, -1, NULL))
 		return FALSE;
-	split_lines(&t, text);
+	split_lines(&t, text, strlen(text));
 	for (guint i = 0; i < t.n; i++) {
 		t.l[i].owner = OWN_NEW;
 		t.l[i].kind = is_blank(&t.l[i]) ? LK_BLANK : LK_TEXT;
