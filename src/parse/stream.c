@@ -408,10 +408,18 @@ open_boundary_clear(gpointer data)
 	g_free(b->alias);
 }
 
+/* A thread's read buffer, kept between its messages: a new one each time
+ * cost a large allocation and two reallocations per message. */
+static GPrivate spare_buf = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
+
 static void
 pd_boundary_stream_init(PdBoundaryStream *self)
 {
-	self->buf = g_byte_array_new();
+	self->buf = g_private_get(&spare_buf);
+	if (self->buf != NULL)
+		g_private_set(&spare_buf, NULL);
+	else
+		self->buf = g_byte_array_sized_new(2 * FIXER_CHUNK);
 	self->open = g_array_new(FALSE, FALSE, sizeof(open_boundary));
 	g_array_set_clear_func(self->open, open_boundary_clear);
 }
@@ -419,8 +427,16 @@ pd_boundary_stream_init(PdBoundaryStream *self)
 static void
 fixer_finalize(GObject *obj)
 {
+	GByteArray *buf = FIXER(obj)->buf;
+
 	g_clear_object(&FIXER(obj)->inner);
-	g_byte_array_unref(FIXER(obj)->buf);
+	/* It never grows past MAX_FIXED_LINE and a chunk: kept whatever it held. */
+	if (g_private_get(&spare_buf) == NULL) {
+		g_byte_array_set_size(buf, 0);
+		g_private_set(&spare_buf, buf);
+	} else {
+		g_byte_array_unref(buf);
+	}
 	g_array_unref(FIXER(obj)->open);
 	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
 }
