@@ -93,8 +93,16 @@ folded(void)
 static char *
 fold_subject(const char *subject)
 {
-	char *head = g_utf8_substring(subject, 0, MIN(g_utf8_strlen(subject, -1), 48));
-	char *f = g_utf8_casefold(head, -1);
+	char *head, *f;
+	gsize n = 0;
+
+	/* ASCII folds to its lower case: most subjects begin that way. */
+	while (n < 48 && subject[n] != '\0' && (guchar)subject[n] < 0x80)
+		n++;
+	if (n == 48 || subject[n] == '\0')
+		return g_ascii_strdown(subject, (gssize)n);
+	head = g_utf8_substring(subject, 0, MIN(g_utf8_strlen(subject, -1), 48));
+	f = g_utf8_casefold(head, -1);
 
 	g_free(head);
 	return f;
