@@ -1,5 +1,7 @@
 /* test-parse-content.c: unit tests for what the parser reads out of mail: charsets, attachments, HTML, flags. */
 #include "parse-util.h"
+#include "parse/parse-private.h"
+#include "parse/text.h"
 
 #include <string.h>
 
@@ -160,6 +162,192 @@ test_split_list(void)
 	l = pd_parse_split_list(NULL);
 	g_assert_cmpuint(g_strv_length(l), ==, 0);
 	g_strfreev(l);
+}
+
+/* pd_charset_to_utf8() with a fallback chain, compared with expect. */
+static void
+assert_decoded(const char *charset, const char *data, gsize len, const char *const *fallback,
+               const char *expect)
+{
+	char *text = pd_charset_to_utf8(charset, data, len, fallback);
+
+	g_assert_cmpstr(text, ==, expect);
+	g_free(text);
+}
+
+/* What iconv makes of each byte alone, U+FFFD where it refuses one: the
+ * byte-table decoder must give the same for any string. */
+static char *
+bytewise_iconv(const char *charset, const guchar *data, gsize len)
+{
+	GString *out = g_string_new(NULL);
+
+	for (gsize i = 0; i < len; i++) {
+		gsize n = 0;
+		char *one = g_convert((const char *)data + i, 1, "UTF-8", charset, NULL, &n, NULL);
+
+		if (data[i] == 0)
+			g_string_append(out, PD_UTF8_REPLACEMENT);   /* NUL is never kept */
+		else if (one == NULL)
+			g_string_append(out, PD_UTF8_REPLACEMENT);
+		else
+			g_string_append_len(out, one, (gssize)n);
+		g_free(one);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void
+test_charset_byte_tables(void)
+{
+	static const char *const cp1252_then_koi8[] = { "windows-1252", "KOI8-R", NULL };
+	static const char *const cp1252_only[] = { "windows-1252", NULL };
+	static const char *const tables[] = {
+		"ISO-8859-2", "ISO-8859-3", "ISO-8859-5", "ISO-8859-7", "ISO-8859-15", "KOI8-R", "KOI8-U",
+		"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "MACINTOSH", "CP874",
+	};
+	guchar all[255];
+	GString *in, *expect;
+	char *want;
+
+	/* windows-1252: 0x80 is the euro sign, 0x81 is not a character */
+	assert_decoded("windows-1252", "\x80", 1, NULL, "€");
+	assert_decoded("windows-1252", LIT("price \x80 5, caf\xe9"), NULL, "price € 5, café");
+	/* declared: a few bad bytes still mean the declared charset */
+	assert_decoded("windows-1252", "a\x81" "b", 3, NULL, "a\xef\xbf\xbd" "b");
+	assert_decoded("windows-1252", "\x81\x8d\x8f\x90\x9d", 5, NULL,
+	               "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* the chain: a bad byte moves on to the next charset... */
+	assert_decoded(NULL, "a\x81", 2, cp1252_then_koi8, "a│");
+	/* ...and when none takes it, the first decodes it lossily */
+	assert_decoded(NULL, "\x80\x81", 2, cp1252_only, "€\xef\xbf\xbd");
+
+	/* iso-8859-1 is read as windows-1252, as browsers do; its
+	 * printable bytes are the code points of the same value */
+	in = g_string_new(NULL);
+	expect = g_string_new(NULL);
+	for (guint b = 0x20; b <= 0xFF; b++) {
+		if (b >= 0x7F && b < 0xA0)
+			continue;
+		g_string_append_c(in, (char)b);
+		g_string_append_unichar(expect, b);
+	}
+	assert_decoded("iso-8859-1", in->str, in->len, NULL, expect->str);
+	assert_decoded("ISO-8859-1", "\x80\x9f", 2, NULL, "€Ÿ");
+	g_string_free(in, TRUE);
+	g_string_free(expect, TRUE);
+
+	/* koi8-r, declared and from the chain */
+	assert_decoded("koi8-r", LIT("\xf0\xd2\xc9\xd7\xc5\xd4, \xcd\xc9\xd2!"), NULL, "Привет, мир!");
+	assert_decoded("iso-8859-15", "\xa4", 1, NULL, "€");
+	assert_decoded("windows-874", "\xe1", 1, NULL, "แ");
+
+	/* every byte of each charset, as iconv reads them one by one */
+	for (guint b = 1; b <= 0xFF; b++)
+		all[b - 1] = (guchar)b;
+	for (gsize i = 0; i < G_N_ELEMENTS(tables); i++) {
+		want = bytewise_iconv(tables[i], all, sizeof all);
+		assert_decoded(tables[i], (const char *)all, sizeof all, NULL, want);
+		g_free(want);
+	}
+
+	/* long text: the output buffer fills mid-character, and ASCII goes
+	 * by words at every alignment */
+	in = g_string_new(NULL);
+	expect = g_string_new(NULL);
+	for (guint i = 0; i < 700; i++) {
+		g_string_append_len(in, "abcdefghij", i % 11);
+		g_string_append_len(expect, "abcdefghij", i % 11);
+		g_string_append_c(in, '\x80');
+		g_string_append(expect, "€");
+	}
+	assert_decoded("windows-1252", in->str, in->len, NULL, expect->str);
+	g_string_truncate(in, 0);
+	g_string_truncate(expect, 0);
+	for (guint i = 0; i < 1500; i++) {
+		g_string_append_c(in, '\x81');
+		g_string_append(expect, PD_UTF8_REPLACEMENT);
+	}
+	assert_decoded("windows-1252", in->str, in->len, NULL, expect->str);
+	g_string_free(in, TRUE);
+	g_string_free(expect, TRUE);
+
+	/* iconv composes accents in windows-1255 and -1258: no table there,
+	 * and the result is iconv's own */
+	assert_decoded("windows-1255", "\xf9\xec\xe5\xed", 4, NULL, "שלום");
+	assert_decoded("windows-1258", "a\xcc", 2, NULL, "à");
+}
+
+static void
+test_utf8_valid(void)
+{
+	static const struct { const char *s; gsize len; gboolean valid; } cases[] = {
+		{ "", 0, TRUE },
+		{ "plain ascii", 11, TRUE },
+		{ "caf\xc3\xa9", 5, TRUE },
+		{ "\xe4\xb8\xad\xf0\x9f\x98\x80", 7, TRUE },
+		{ "\xc0\x80", 2, FALSE },           /* overlong NUL */
+		{ "\xc1\xbf", 2, FALSE },           /* overlong */
+		{ "\xc2\x80", 2, TRUE },            /* U+0080 */
+		{ "\xe0\x80\x80", 3, FALSE },       /* overlong */
+		{ "\xe0\x9f\xbf", 3, FALSE },       /* overlong */
+		{ "\xe0\xa0\x80", 3, TRUE },        /* U+0800 */
+		{ "\xed\x9f\xbf", 3, TRUE },        /* U+D7FF */
+		{ "\xed\xa0\x80", 3, FALSE },       /* surrogate U+D800 */
+		{ "\xed\xbf\xbf", 3, FALSE },       /* surrogate U+DFFF */
+		{ "\xee\x80\x80", 3, TRUE },        /* U+E000 */
+		{ "\xef\xbf\xbd", 3, TRUE },        /* U+FFFD */
+		{ "\xf0\x8f\xbf\xbf", 4, FALSE },   /* overlong */
+		{ "\xf0\x90\x80\x80", 4, TRUE },    /* U+10000 */
+		{ "\xf4\x8f\xbf\xbf", 4, TRUE },    /* U+10FFFF */
+		{ "\xf4\x90\x80\x80", 4, FALSE },   /* U+110000 */
+		{ "\xf5\x80\x80\x80", 4, FALSE },
+		{ "\xf8\x88\x80\x80\x80", 5, FALSE },
+		{ "\xff", 1, FALSE },
+		{ "\x80", 1, FALSE },               /* a lone continuation byte */
+		{ "a\xc3", 2, FALSE },              /* truncated */
+		{ "\xe4\xb8", 2, FALSE },
+		{ "\xf0\x9f\x98", 3, FALSE },
+		{ "\xc3" "a", 2, FALSE },
+		{ "\xe4\xb8" "a", 3, FALSE },
+		{ "\xf0\x9f\x98" "a", 4, FALSE },
+		{ "a\0b", 3, FALSE },               /* NUL, as g_utf8_validate_len() */
+		{ "\0", 1, FALSE },
+		{ "caf\xc3\xa9", 4, FALSE },        /* len cuts the character */
+		{ "abc\xff", 3, TRUE },             /* the bad byte is past len */
+	};
+	static const char *const bad[] = { "\x80", "\xc3", "\xff", "\xed\xa0\x80", "\xe0\x80\xaf", "\xf4\x90\x80\x80" };
+	char buf[64];
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_assert_cmpint(pd_utf8_valid(cases[i].s, cases[i].len), ==, cases[i].valid);
+		g_assert_cmpint(g_utf8_validate_len(cases[i].s, cases[i].len, NULL), ==, cases[i].valid);
+	}
+	/* ASCII runs of every length with one bad byte (or NUL, or a good
+	 * character) at every offset: the word-at-a-time paths must see it */
+	for (gsize len = 1; len <= 40; len++) {
+		for (gsize at = 0; at <= 20 && at < len; at++) {
+			gsize n;
+
+			memset(buf, 'x', sizeof buf);
+			g_assert_true(pd_utf8_valid(buf, len));
+			for (gsize b = 0; b < G_N_ELEMENTS(bad); b++) {
+				n = strlen(bad[b]);
+				memset(buf, 'x', sizeof buf);
+				memcpy(buf + at, bad[b], n);
+				g_assert_false(pd_utf8_valid(buf, MAX(len, at + n)));
+				g_assert_false(g_utf8_validate_len(buf, MAX(len, at + n), NULL));
+			}
+			memset(buf, 'x', sizeof buf);
+			buf[at] = '\0';
+			g_assert_false(pd_utf8_valid(buf, len));
+			g_assert_cmpint(pd_utf8_valid(buf, len), ==, g_utf8_validate_len(buf, len, NULL));
+			memset(buf, 'x', sizeof buf);
+			memcpy(buf + at, "\xf0\x9f\x98\x80", 4);
+			g_assert_true(pd_utf8_valid(buf, MAX(len, at + 4)));
+			g_assert_false(pd_utf8_valid(buf, at + 3));
+		}
+	}
 }
 
 /* ---- attachments ------------------------------------------------------ */
@@ -657,6 +845,8 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/charset/unknown-and-mislabelled", test_unknown_and_mislabelled);
 	g_test_add_func("/parse/charset/fallback-chain", test_fallback_chain);
 	g_test_add_func("/parse/charset/split-list", test_split_list);
+	g_test_add_func("/parse/charset/byte-tables", test_charset_byte_tables);
+	g_test_add_func("/parse/text/utf8-valid", test_utf8_valid);
 	g_test_add_func("/parse/attachment/fields", test_attachment_fields);
 	g_test_add_func("/parse/attachment/sink", test_sink_receives_bytes);
 	g_test_add_func("/parse/attachment/forwarded", test_forwarded_message);

@@ -1,5 +1,6 @@
 /* charset.c: declared charsets, their real-world aliases and the fallback chain, to UTF-8. */
 #include "parse-private.h"
+#include "text.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -113,6 +114,133 @@ cached_iconv(const char *charset)
 	if ((iconv_t)cd != (iconv_t)-1)
 		iconv((iconv_t)cd, NULL, NULL, NULL, NULL);
 	return (iconv_t)cd;
+}
+
+/* A stateless single-byte charset as a table of what iconv makes of each
+ * byte alone: iconv's converters cost more per byte than all the rest of
+ * decoding a Latin-1 part. */
+typedef struct {
+	char utf8[256][4];   /* not terminated: len says how many */
+	guint8 len[256];     /* 0: iconv rejects the byte */
+	gboolean ascii;      /* 0x00..0x7F stand for themselves */
+} byte_table;
+
+/* Tables are built per thread, like the descriptors, so no lock is
+ * needed; NULL in the cache says the charset has none. */
+static void table_cache_free(gpointer table);
+static GPrivate table_key = G_PRIVATE_INIT(table_cache_free);
+
+static void
+table_cache_free(gpointer table)
+{
+	g_hash_table_unref(table);
+}
+
+/* The table of charset, or NULL when iconv cannot open it or it is not
+ * stateless single-byte after all: a byte that iconv holds back for the
+ * next one (CP1255 and CP1258 compose accents that way) or that starts a
+ * longer sequence (EINVAL) would make the table answer differently. */
+static byte_table *
+byte_table_new(const char *charset)
+{
+	iconv_t cd;
+	byte_table *t;
+
+	if (strchr(charset, '/') != NULL)
+		return NULL;   /* "//IGNORE" and the like change what iconv does */
+	cd = iconv_open("UTF-8", charset);
+	if (cd == (iconv_t)-1)
+		return NULL;
+	t = g_new0(byte_table, 1);
+	t->ascii = TRUE;
+	for (guint b = 0; b < 256 && t != NULL; b++) {
+		char c = (char)b, buf[16];
+		char *in = &c, *o = buf;
+		gsize inleft = 1, oleft = sizeof buf, n;
+
+		iconv(cd, NULL, NULL, NULL, NULL);
+		if (iconv(cd, &in, &inleft, &o, &oleft) == (gsize)-1) {
+			if (errno != EILSEQ)
+				g_clear_pointer(&t, g_free);
+			continue;   /* len 0: invalid */
+		}
+		n = sizeof buf - oleft;
+		if (n == 0 || n > sizeof t->utf8[b] || iconv(cd, NULL, NULL, &o, &oleft) == (gsize)-1 ||
+		    sizeof buf - oleft != n) {
+			g_clear_pointer(&t, g_free);
+			continue;
+		}
+		memcpy(t->utf8[b], buf, n);
+		t->len[b] = (guint8)n;
+		if (b < 0x80 && (n != 1 || (guchar)buf[0] != b))
+			t->ascii = FALSE;
+	}
+	iconv_close(cd);
+	return t;
+}
+
+static const byte_table *
+cached_table(const char *charset)
+{
+	GHashTable *cache = g_private_get(&table_key);
+	gpointer t;
+
+	if (cache == NULL) {
+		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		g_private_set(&table_key, cache);
+	}
+	if (!g_hash_table_lookup_extended(cache, charset, NULL, &t)) {
+		if (g_hash_table_size(cache) >= MAX_CACHED)
+			g_hash_table_remove_all(cache);
+		t = byte_table_new(charset);
+		g_hash_table_insert(cache, g_strdup(charset), t);
+	}
+	return t;
+}
+
+/* What convert() does, by table: FALSE at the first invalid byte, or
+ * (lossy) U+FFFD for each and go on. */
+static gboolean
+convert_table(const byte_table *t, const char *data, gsize len, gboolean lossy, GString *out)
+{
+	const guchar *p = (const guchar *)data, *end = p + len;
+	char buf[4096];
+
+	while (p < end) {
+		/* at most four bytes out for each one in */
+		const guchar *stop = p + MIN((gsize)(end - p), sizeof buf / 4);
+		char *o = buf;
+
+		while (p < stop) {
+			guchar c = *p;
+
+			if (t->ascii && stop - p >= 8) {
+				guint64 w;
+
+				memcpy(&w, p, 8);
+				if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) == 0) {
+					memcpy(o, &w, 8);
+					o += 8;
+					p += 8;
+					continue;
+				}
+			}
+			if (t->len[c] == 0) {
+				if (!lossy) {
+					g_string_append_len(out, buf, (gssize)(o - buf));
+					return FALSE;
+				}
+				memcpy(o, PD_UTF8_REPLACEMENT, 3);
+				o += 3;
+			} else {
+				memcpy(o, t->utf8[c], 4);
+				o += t->len[c];
+			}
+			p++;
+		}
+		g_string_append_len(out, buf, (gssize)(o - buf));
+	}
+	return TRUE;
 }
 
 const char *
@@ -306,6 +434,7 @@ static gboolean
 decode_as(const char *charset, const char *data, gsize len, gboolean lossy, GString *out)
 {
 	GString *jis = NULL;
+	const byte_table *t;
 	iconv_t cd;
 	gboolean ok;
 
@@ -319,11 +448,13 @@ decode_as(const char *charset, const char *data, gsize len, gboolean lossy, GStr
 		}
 		if (is_ascii_name(charset) && has_8bit(data, len))
 			return FALSE;
-		if (!g_utf8_validate_len(data, len, NULL))
+		if (!pd_utf8_valid(data, len))
 			return FALSE;
 		g_string_append_len(out, data, (gssize)len);
 		return TRUE;
 	}
+	if (is_single_byte(charset) && (t = cached_table(charset)) != NULL)
+		return convert_table(t, data, len, lossy, out);
 	if (strcmp(charset, "ISO-2022-JP") == 0 && (jis = iso2022jp_to_eucjp(data, len)) != NULL)
 		charset = "EUC-JP-MS";
 	cd = cached_iconv(strcmp(charset, "ISO-2022-JP") == 0 ? "ISO-2022-JP-3" : charset);
@@ -346,7 +477,7 @@ decode_declared(const char *declared, const char *data, gsize len, GString *out)
 {
 	if (declared == NULL)
 		return FALSE;
-	if (is_single_byte(declared) && has_8bit(data, len) && g_utf8_validate_len(data, len, NULL)) {
+	if (is_single_byte(declared) && has_8bit(data, len) && pd_utf8_valid(data, len)) {
 		g_string_append_len(out, data, (gssize)len);
 		return TRUE;
 	}
@@ -447,7 +578,7 @@ payload_is_utf8(char encoding, const char *payload, gsize len)
 		bytes = (char *)g_base64_decode(copy, &n);
 		g_free(copy);
 	}
-	ok = g_utf8_validate_len(bytes, n, NULL);
+	ok = pd_utf8_valid(bytes, n);
 	g_free(bytes);
 	return ok;
 }

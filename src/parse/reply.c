@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 #include "parse/reply.h"
+#include "parse/text.h"
 
 #include <string.h>
 
@@ -979,49 +980,6 @@ rline_set(rline *l, const char *s, gsize len)
 	trimmed(s, len, &l->ts, &l->tlen);
 }
 
-/* Whether the size bytes at s (no NUL among them) are UTF-8: the
- * well-formed sequences of RFC 3629, section 4, which is what
- * g_utf8_validate() accepts. ASCII goes eight bytes at a time. */
-static gboolean
-utf8_valid(const char *s, gsize size)
-{
-	const guchar *p = (const guchar *) s, *end = p + size;
-
-	while (p < end) {
-		guchar lo = 0x80, hi = 0xBF;  /* the second byte of a sequence */
-		gsize n;
-
-		if (*p < 0x80) {
-			for (guint64 w; end - p >= 8; p += 8) {
-				memcpy(&w, p, 8);
-				if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
-					break;
-			}
-			while (p < end && *p < 0x80)
-				p++;
-			continue;
-		}
-		if (*p < 0xC2 || *p > 0xF4)
-			return FALSE;
-		n = utf8_width(*p);
-		if (*p == 0xE0)
-			lo = 0xA0;  /* not overlong */
-		else if (*p == 0xED)
-			hi = 0x9F;  /* no surrogate */
-		else if (*p == 0xF0)
-			lo = 0x90;
-		else if (*p == 0xF4)
-			hi = 0x8F;  /* not above U+10FFFF */
-		if ((gsize) (end - p) < n || p[1] < lo || p[1] > hi)
-			return FALSE;
-		for (gsize k = 2; k < n; k++)
-			if ((p[k] & 0xC0) != 0x80)
-				return FALSE;
-		p += n;
-	}
-	return TRUE;
-}
-
 /* The lines of text (size bytes). */
 static void
 split_lines(rtext *t, const char *text, gsize size)
@@ -1965,7 +1923,7 @@ pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature
 		text = "";
 	size = strlen(text);
 	/* Garbage bytes would make casefolding read past a line: repair first. */
-	if (!utf8_valid(text, size)) {
+	if (!pd_utf8_valid(text, size)) {
 		text = valid = g_utf8_make_valid(text, -1);
 		size = strlen(text);
 	}

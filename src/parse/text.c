@@ -1,7 +1,74 @@
 /* text.c: string hygiene for everything the parser stores: no NUL, valid UTF-8, clean lines. */
 #include "parse-private.h"
+#include "text.h"
 
 #include <string.h>
+
+#define ONES G_GUINT64_CONSTANT(0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
+
+/* Bytes in the UTF-8 sequence that begins with c (a lead byte). */
+static gsize
+utf8_width(guchar c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+}
+
+gboolean
+pd_utf8_valid(const char *s, gsize len)
+{
+	const guchar *p = (const guchar *)s, *end = p + len;
+
+	/* g_utf8_validate_len() stops at a NUL: memchr() finds one for far
+	 * less than a test of every word below would cost. */
+	if (len == 0)
+		return TRUE;
+	if (memchr(s, '\0', len) != NULL)
+		return FALSE;
+	while (p < end) {
+		guchar lo = 0x80, hi = 0xBF;   /* the second byte of a sequence */
+		gsize n;
+
+		if (*p < 0x80) {
+			/* ASCII sixteen, then eight bytes at a time */
+			for (; end - p >= 16; p += 16) {
+				guint64 w0, w1;
+
+				memcpy(&w0, p, 8);
+				memcpy(&w1, p + 8, 8);
+				if ((w0 | w1) & HIGHS)
+					break;
+			}
+			for (guint64 w; end - p >= 8; p += 8) {
+				memcpy(&w, p, 8);
+				if (w & HIGHS)
+					break;
+			}
+			while (p < end && *p < 0x80)
+				p++;
+			continue;
+		}
+		if (*p < 0xC2 || *p > 0xF4)
+			return FALSE;
+		n = utf8_width(*p);
+		if (*p == 0xE0)
+			lo = 0xA0;   /* not overlong */
+		else if (*p == 0xED)
+			hi = 0x9F;   /* no surrogate */
+		else if (*p == 0xF0)
+			lo = 0x90;   /* not overlong */
+		else if (*p == 0xF4)
+			hi = 0x8F;   /* not above U+10FFFF */
+		if ((gsize)(end - p) < n || p[1] < lo || p[1] > hi)
+			return FALSE;
+		for (gsize k = 2; k < n; k++) {
+			if ((p[k] & 0xC0) != 0x80)
+				return FALSE;
+		}
+		p += n;
+	}
+	return TRUE;
+}
 
 /* Later stages keep strings in C strings and GVariants: a NUL would cut the
  * text short and invalid UTF-8 would be rejected by GVariant. */
@@ -23,16 +90,74 @@ pd_text_append_without_nul(GString *out, const char *s, gsize len)
 }
 
 /* Control characters other than TAB and LF: JSON writers pass some
- * through raw, and ESC would reach an admin's terminal as a command.
- * A string for strcspn(), which scans far faster than a loop. */
-static const char unwanted_controls[] =
-	"\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0D\x0E\x0F"
-	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F\x7F";
+ * through raw, and ESC would reach an admin's terminal as a command. */
+static inline gboolean
+is_unwanted(guchar c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7F;
+}
+
+/* The bytes below 0x20 and DEL of the eight at p, as the top bit of
+ * each byte (byte k in bits 8k to 8k + 7). Adding one within seven bits
+ * takes DEL to 0 and 0x00..0x1F to 0x01..0x20; no carry leaves a byte. */
+static inline guint64
+control_mask(const char *p)
+{
+	guint64 w, a;
+
+	memcpy(&w, p, 8);
+	w = GUINT64_FROM_LE(w);
+	a = (((w & (ONES * 0x7F)) + ONES) & (ONES * 0x7F)) + ONES * (0x80 - 0x21);
+	return ~(a | w) & HIGHS;
+}
+
+/* The first unwanted byte among those marked in the mask of the word at
+ * s + i, or G_MAXSIZE: most marks are line ends. */
+static inline gsize
+first_marked(const char *s, gsize i, guint64 mask)
+{
+	for (; mask != 0; mask &= mask - 1) {
+		gsize k = i + (gsize)__builtin_ctzll(mask) / 8;
+
+		if (is_unwanted((guchar)s[k]))
+			return k;
+	}
+	return G_MAXSIZE;
+}
+
+/* Offset of the first unwanted control in the len bytes at s, or len.
+ * Sixteen bytes at a time: mail text has a line end every few words,
+ * and nothing else to stop at. */
+static gsize
+find_unwanted(const char *s, gsize len)
+{
+	gsize i = 0, k;
+
+	for (; i + 16 <= len; i += 16) {
+		guint64 m0 = control_mask(s + i), m1 = control_mask(s + i + 8);
+
+		if ((m0 | m1) == 0)
+			continue;
+		if ((k = first_marked(s, i, m0)) != G_MAXSIZE || (k = first_marked(s, i + 8, m1)) != G_MAXSIZE)
+			return k;
+	}
+	for (; i + 8 <= len; i += 8) {
+		if ((k = first_marked(s, i, control_mask(s + i))) != G_MAXSIZE)
+			return k;
+	}
+	for (; i < len; i++) {
+		if (is_unwanted((guchar)s[i]))
+			return i;
+	}
+	return len;
+}
 
 static gboolean
 needs_cleaning(const char *text)
 {
-	return text[strcspn(text, unwanted_controls)] != '\0';
+	gsize len = strlen(text);
+
+	return find_unwanted(text, len) != len;
 }
 
 /* Header values end up on one line: each run of white space (folding, stray
@@ -41,7 +166,10 @@ needs_cleaning(const char *text)
 char *
 pd_text_clean_line(const char *s)
 {
-	char *valid = g_utf8_make_valid(s ? s : "", -1);
+	const char *in = s ? s : "";
+	gsize len = strlen(in);
+	/* g_utf8_make_valid() would copy valid text too, after a slower check */
+	char *valid = pd_utf8_valid(in, len) ? g_strndup(in, len) : g_utf8_make_valid(in, (gssize)len);
 	char *w;
 
 	if (needs_cleaning(valid))
@@ -84,20 +212,21 @@ pd_text_clean_optional(const char *s)
 char *
 pd_text_normalize_body(char *text)
 {
+	gsize len = strlen(text);
+	gsize run = find_unwanted(text, len);
+	const char *r = text, *end = text + len;
 	GString *out;
 
-	if (!needs_cleaning(text)) {
+	if (run == len) {
 		g_strchomp(text);
 		return text;
 	}
-	out = g_string_sized_new(strlen(text) + 16);
-	for (const char *r = text; *r != '\0'; r++) {
-		gsize run = strcspn(r, unwanted_controls);
-
+	out = g_string_sized_new(len + 16);
+	for (;;) {
 		/* copy up to the next character that needs a change in one go */
 		g_string_append_len(out, r, (gssize)run);
 		r += run;
-		if (*r == '\0')
+		if (r == end)
 			break;
 		if (*r == '\r') {
 			g_string_append_c(out, '\n');
@@ -105,6 +234,8 @@ pd_text_normalize_body(char *text)
 		} else {
 			g_string_append(out, PD_UTF8_REPLACEMENT);
 		}
+		r++;
+		run = find_unwanted(r, (gsize)(end - r));
 	}
 	g_free(text);
 	return g_strchomp(g_string_free(out, FALSE));

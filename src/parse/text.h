@@ -1,0 +1,12 @@
+/* text.h: UTF-8 validation for the parser's files that do not bring GMime. */
+#ifndef PD_TEXT_H
+#define PD_TEXT_H
+
+#include <glib.h>
+
+/* Whether the len bytes at s are UTF-8, with exactly the answer of
+ * g_utf8_validate_len(): the well-formed sequences of RFC 3629, no NUL.
+ * Faster on the ASCII that most mail text is. */
+gboolean pd_utf8_valid(const char *s, gsize len);
+
+#endif
