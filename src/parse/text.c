@@ -170,21 +170,22 @@ pd_text_clean_line(const char *s)
 	gsize len = strlen(in);
 	/* g_utf8_make_valid() would copy valid text too, after a slower check */
 	char *valid = pd_utf8_valid(in, len) ? g_strndup(in, len) : g_utf8_make_valid(in, (gssize)len);
+	gboolean in_run = FALSE;
 	char *w;
 
 	if (needs_cleaning(valid))
 		valid = pd_text_normalize_body(valid);
 	w = valid;
 
-	for (const char *p = valid; *p != '\0';) {
-		gsize run = strspn(p, " \t\r\n");
-
-		if (run == 0) {
-			*w++ = *p++;
-			continue;
+	/* each run of white space becomes one space, in place */
+	for (const char *p = valid; *p != '\0'; p++) {
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+			*w++ = *p;
+			in_run = FALSE;
+		} else if (!in_run) {
+			*w++ = ' ';
+			in_run = TRUE;
 		}
-		*w++ = ' ';
-		p += run;
 	}
 	*w = '\0';
 	return g_strstrip(valid);
