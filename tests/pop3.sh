@@ -93,10 +93,10 @@ is "$(inbox)" 1 "the mail stays on the server"
 
 # ---- the daemon polls ----
 start_pdd
-wait_for 5 eval '[ "$(inbox)" -eq 0 ]'
+wait_for 30 eval '[ "$(inbox)" -eq 0 ]'
 ok $? "the daemon takes what is waiting"
 imapc generate INBOX 1 polled >/dev/null
-wait_for 5 grep -q '<polled-1@test>: ticket' "$T/daemon.log"
+wait_for 30 grep -q '<polled-1@test>: ticket' "$T/daemon.log"
 ok $? "and new mail at the next poll"
 stop_pdd
 is "$PDD_STATUS" 0 "SIGTERM: the daemon exits 0"

@@ -70,7 +70,7 @@ run_daemon() {  # run_daemon LOG: start, wait for its first scheduler run or a q
 	postdeskd -c "$CONF" 2>"$1" &
 	local pid=$!
 	wait_for 10 grep -q "started" "$1"
-	wait_for 3 grep -q "scheduler:" "$1"
+	wait_for 15 grep -q "scheduler:" "$1"
 	kill $pid
 	wait $pid
 }
