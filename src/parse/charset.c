@@ -93,27 +93,42 @@ pd_charset_shutdown(void)
 	g_clear_pointer(&pinned, g_ptr_array_unref);
 }
 
+/* What make() gives for charset, kept in this thread's cache under key. */
+static gpointer
+thread_cached(GPrivate *key, GDestroyNotify value_free, const char *charset, gpointer (*make)(const char *))
+{
+	GHashTable *cache = g_private_get(key);
+	gpointer value;
+
+	if (cache == NULL) {
+		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, value_free);
+		g_private_set(key, cache);
+	}
+	if (!g_hash_table_lookup_extended(cache, charset, NULL, &value)) {
+		/* Labels come from mail: hostile mail can name endless ones. */
+		if (g_hash_table_size(cache) >= MAX_CACHED)
+			g_hash_table_remove_all(cache);
+		value = make(charset);
+		g_hash_table_insert(cache, g_strdup(charset), value);
+	}
+	return value;
+}
+
+static gpointer
+iconv_to_utf8(const char *charset)
+{
+	return (gpointer)iconv_open("UTF-8", charset);
+}
+
 /* A descriptor from charset to UTF-8, reset; (iconv_t)-1 if iconv has none. */
 static iconv_t
 cached_iconv(const char *charset)
 {
-	GHashTable *cache = g_private_get(&cache_key);
-	gpointer cd;
+	iconv_t cd = (iconv_t)thread_cached(&cache_key, iconv_close_one, charset, iconv_to_utf8);
 
-	if (cache == NULL) {
-		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, iconv_close_one);
-		g_private_set(&cache_key, cache);
-	}
-	if (!g_hash_table_lookup_extended(cache, charset, NULL, &cd)) {
-		/* Labels come from mail: hostile mail can name endless ones. */
-		if (g_hash_table_size(cache) >= MAX_CACHED)
-			g_hash_table_remove_all(cache);
-		cd = (gpointer)iconv_open("UTF-8", charset);
-		g_hash_table_insert(cache, g_strdup(charset), cd);
-	}
-	if ((iconv_t)cd != (iconv_t)-1)
-		iconv((iconv_t)cd, NULL, NULL, NULL, NULL);
-	return (iconv_t)cd;
+	if (cd != (iconv_t)-1)
+		iconv(cd, NULL, NULL, NULL, NULL);
+	return cd;
 }
 
 /* A stateless single-byte charset as a table of what iconv makes of each
@@ -127,20 +142,13 @@ typedef struct {
 
 /* Tables are built per thread, like the descriptors, so no lock is
  * needed; NULL in the cache says the charset has none. */
-static void table_cache_free(gpointer table);
-static GPrivate table_key = G_PRIVATE_INIT(table_cache_free);
-
-static void
-table_cache_free(gpointer table)
-{
-	g_hash_table_unref(table);
-}
+static GPrivate table_key = G_PRIVATE_INIT(cache_free);
 
 /* The table of charset, or NULL when iconv cannot open it or it is not
  * stateless single-byte after all: a byte that iconv holds back for the
  * next one (CP1255 and CP1258 compose accents that way) or that starts a
  * longer sequence (EINVAL) would make the table answer differently. */
-static byte_table *
+static gpointer
 byte_table_new(const char *charset)
 {
 	iconv_t cd;
@@ -182,20 +190,7 @@ byte_table_new(const char *charset)
 static const byte_table *
 cached_table(const char *charset)
 {
-	GHashTable *cache = g_private_get(&table_key);
-	gpointer t;
-
-	if (cache == NULL) {
-		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-		g_private_set(&table_key, cache);
-	}
-	if (!g_hash_table_lookup_extended(cache, charset, NULL, &t)) {
-		if (g_hash_table_size(cache) >= MAX_CACHED)
-			g_hash_table_remove_all(cache);
-		t = byte_table_new(charset);
-		g_hash_table_insert(cache, g_strdup(charset), t);
-	}
-	return t;
+	return thread_cached(&table_key, g_free, charset, byte_table_new);
 }
 
 /* What convert() does, by table: FALSE at the first invalid byte, or

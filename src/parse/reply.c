@@ -466,72 +466,9 @@ other_width(const char *s, gsize len, const char *lit)
 	return fold(c) == fold(g_utf8_get_char(lit)) ? n : 0;
 }
 
-/* Whether the plain text lit can match at the start of s (len bytes). */
-static gboolean
-may_start_with(const char *s, gsize len, const char *lit)
-{
-	gsize i = 0, j = 0, n;
-
-	while (lit[j] != '\0') {
-		guchar c, p = (guchar) lit[j];
-
-		if (i >= len)
-			return FALSE;
-		c = (guchar) s[i];
-		if (c < 0x80) {
-			if (p >= 0x80 || lower(c) != lower(p))
-				return FALSE;
-			i++;
-			j++;
-			continue;
-		}
-		n = p < 0x80 ? exotic_width(s + i, len - i, p) : other_width(s + i, len - i, lit + j);
-		if (n == 0)
-			return FALSE;
-		i += n;
-		j += p < 0x80 ? 1 : utf8_width(p);
-	}
-	return TRUE;
-}
-
-/* fold() of the character at s, or 0 when it is not UTF-8 (which no
- * regex matches). */
-static gunichar
-fold_at(const char *s, gsize len)
-{
-	gunichar c = g_utf8_get_char_validated(s, (gssize) MIN(len, 4));
-
-	if (c == (gunichar) -1 || c == (gunichar) -2)
-		return 0;
-	return has_no_case(c) ? c : fold(c);
-}
-
-/* Whether one of the texts of ls can match at the start of s. */
-static gboolean
-litset_may_start(const litset *ls, const char *s, gsize len)
-{
-	const GArray *a = len > 0 ? ls->by_first[(guchar) *s] : NULL;
-	gunichar c = 0;
-
-	if (a == NULL)
-		return FALSE;
-	/* An ASCII first byte: only texts that begin with the same letter are
-	 * in a, and may_start_with() fails on the second byte unless pairs allows it. */
-	if ((guchar) *s < 0x80 && len >= 2 && !pair_may(ls, lower((guchar) *s), pair_class((guchar) s[1])))
-		return FALSE;
-	if ((guchar) *s >= 0x80 && (c = fold_at(s, len)) == 0)
-		return FALSE;
-	for (guint k = 0; k < a->len; k++) {
-		const litword *l = &g_array_index(a, litword, k);
-
-		if ((l->first == 0 || l->first == c) && may_start_with(s, len, l->text))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* may_start_with() on a text known only by its first characters: the len
- * bytes at s, whole characters, followed by more when more is set. */
+/* Whether the plain text lit can match at the start of a text known only
+ * by its first characters: the len bytes at s, whole characters, followed
+ * by more when more is set. */
 static gboolean
 may_start_with_head(const char *s, gsize len, gboolean more, const char *lit)
 {
@@ -559,9 +496,27 @@ may_start_with_head(const char *s, gsize len, gboolean more, const char *lit)
 	return TRUE;
 }
 
-/* litset_may_start() on a text known only by its first characters (see
- * may_start_with_head()): FALSE when no text of ls can begin a text that
- * begins that way. */
+/* Whether the plain text lit can match at the start of s (len bytes). */
+static gboolean
+may_start_with(const char *s, gsize len, const char *lit)
+{
+	return may_start_with_head(s, len, FALSE, lit);
+}
+
+/* fold() of the character at s, or 0 when it is not UTF-8 (which no
+ * regex matches). */
+static gunichar
+fold_at(const char *s, gsize len)
+{
+	gunichar c = g_utf8_get_char_validated(s, (gssize) MIN(len, 4));
+
+	if (c == (gunichar) -1 || c == (gunichar) -2)
+		return 0;
+	return has_no_case(c) ? c : fold(c);
+}
+
+/* Whether one of the texts of ls can begin a text known only by its first
+ * characters (see may_start_with_head()). */
 static gboolean
 litset_may_lead(const litset *ls, const char *s, gsize len, gboolean more)
 {
@@ -579,6 +534,17 @@ litset_may_lead(const litset *ls, const char *s, gsize len, gboolean more)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+/* Whether one of the texts of ls can match at the start of s. */
+static gboolean
+litset_may_start(const litset *ls, const char *s, gsize len)
+{
+	/* An ASCII first byte: only texts that begin with the same letter can
+	 * match, and they fail on the second byte unless pairs allows it. */
+	if (len >= 2 && (guchar) *s < 0x80 && !pair_may(ls, lower((guchar) *s), pair_class((guchar) s[1])))
+		return FALSE;
+	return litset_may_lead(ls, s, len, FALSE);
 }
 
 /* Whether the len bytes at s contain the n bytes at b (the last of which
