@@ -77,10 +77,6 @@ guint64 pd_sink_stream_written(GMimeStream *stream);
 gboolean pd_sink_stream_failed(GMimeStream *stream);
 
 /* ---- watch.c: limits checked while GMime parses ---- */
-/* The thread's GMime parser, reading stream for ctx, until
- * pd_watch_parser_end. */
-GMimeParser *pd_watch_parser_begin(pd_parse_ctx *ctx, GMimeStream *stream);
-void pd_watch_parser_end(GMimeParser *parser);
 void pd_watch_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer ctx);
 /* The boundary stream's census as the parser reads (a pd_census_fn). */
 void pd_watch_census(gpointer ctx, const pd_mime_census *census);

@@ -166,13 +166,49 @@ gmime_options_new(pd_parse_ctx *ctx)
 	return po;
 }
 
+/* One GMime parser per thread, kept between messages: making one is a
+ * good part of a small message's cost. An empty stream is the idle
+ * parser's input, so no message's input is kept past its parse. */
+typedef struct {
+	GMimeParser *parser;
+	GMimeStream *idle;
+	gboolean busy;
+} parser_slot;
+
+static void
+slot_free(gpointer data)
+{
+	parser_slot *slot = data;
+
+	g_object_unref(slot->parser);
+	g_object_unref(slot->idle);
+	g_free(slot);
+}
+
+static GPrivate thread_parser = G_PRIVATE_INIT(slot_free);
+
 static GMimeMessage *
 construct(pd_parse_ctx *ctx, GMimeStream *stream)
 {
-	GMimeParser *parser = pd_watch_parser_begin(ctx, stream);
-	GMimeMessage *mime = g_mime_parser_construct_message(parser, ctx->po);
+	parser_slot *slot = g_private_get(&thread_parser);
+	GMimeMessage *mime;
 
-	pd_watch_parser_end(parser);
+	if (slot == NULL) {
+		slot = g_new0(parser_slot, 1);
+		slot->parser = g_mime_parser_new();
+		slot->idle = g_mime_stream_mem_new();
+		g_mime_parser_set_format(slot->parser, GMIME_FORMAT_MESSAGE);
+		/* Part contents stay offsets into the (seekable) input, not copies. */
+		g_mime_parser_set_persist_stream(slot->parser, TRUE);
+		g_private_set(&thread_parser, slot);
+	}
+	/* A parse never starts inside another on the same thread. */
+	g_assert(!slot->busy);
+	slot->busy = TRUE;
+	g_mime_parser_init_with_stream(slot->parser, stream);
+	mime = g_mime_parser_construct_message(slot->parser, ctx->po);
+	g_mime_parser_init_with_stream(slot->parser, slot->idle);
+	slot->busy = FALSE;
 	return mime;
 }
 
