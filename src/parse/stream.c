@@ -367,6 +367,8 @@ typedef struct {
 	char *alias;    /* what GMime is told instead of a long name, or NULL */
 } open_boundary;
 
+typedef enum { FIELD_OTHER, FIELD_TYPE, FIELD_DISPOSITION } field_kind;
+
 typedef struct {
 	GMimeStream parent;
 	GMimeStream *inner;
@@ -376,15 +378,14 @@ typedef struct {
 	gboolean midline;    /* ready ends inside a line too long to examine */
 	gboolean inner_eof;
 	GArray *open;        /* of open_boundary, innermost last */
-	gboolean in_type;    /* the field being read is a Content-Type */
-	gboolean multipart;  /* ... and it names a multipart */
+	field_kind field;    /* the header field being read, by its first line */
+	gboolean multipart;  /* ... a Content-Type that names a multipart */
 	guint aliases;
 	/* The census: where lines are, and what they counted. */
 	gboolean in_headers; /* the lines are a header block */
 	gboolean encloses;   /* ... of an entity whose body is a message */
-	gboolean counting;   /* the field being read is a Content-Type or -Disposition */
-	gboolean quoted;     /* ... and a quoted string is open */
-	guint params;        /* ... and has this many parameters so far */
+	gboolean quoted;     /* the field has a quoted string open */
+	guint params;        /* ... and this many parameters so far */
 	pd_mime_census census;
 	pd_census_fn notify;
 	gpointer notify_data;
@@ -503,22 +504,11 @@ learn_boundary(PdBoundaryStream *f, char *line, gsize len)
 	g_array_append_val(f->open, b);
 }
 
-/* Header fields: a Content-Type naming a multipart declares a boundary,
- * on its first line or a continuation. */
+/* A line of a Content-Type field: one that names a multipart declares a
+ * boundary, on its first line or a continuation. */
 static void
-watch_fields(PdBoundaryStream *f, char *line, gsize len)
+watch_type(PdBoundaryStream *f, char *line, gsize len)
 {
-	if (len == 0)
-		return;
-	if (line[0] == ' ' || line[0] == '\t') {
-		if (!f->in_type)
-			return;
-	} else {
-		f->in_type = has_prefix_ci(line, len, "content-type:");
-		f->multipart = FALSE;
-		if (!f->in_type)
-			return;
-	}
 	f->multipart = f->multipart || find_ci(line, len, "multipart") != NULL;
 	if (f->multipart)
 		learn_boundary(f, line, len);
@@ -651,41 +641,35 @@ names_message(const char *line, gsize len)
 	return FALSE;
 }
 
+/* The first line of a header field: what it is. Content-Type fields
+ * are watched for boundaries wherever they stand; in a header block, they
+ * and Content-Disposition fields are counted. */
 static void
-census_field(PdBoundaryStream *f, const char *line, gsize len)
+field_begins(PdBoundaryStream *f, const char *line, gsize len)
 {
-	const char *colon;
-
-	if (line[0] != ' ' && line[0] != '\t') {
-		gboolean type = has_prefix_ci(line, len, "content-type:");
-
-		f->counting = type || has_prefix_ci(line, len, "content-disposition:");
-		f->quoted = FALSE;
-		f->params = 0;
-		if (!f->counting)
-			return;
-		if (type) {
-			f->census.types++;
-			census_changed(f);
-			f->encloses = names_message(line, len);
-		}
-		colon = memchr(line, ':', len);
-		count_parameters(f, colon + 1, line + len);
-	} else if (f->counting) {
-		count_parameters(f, line, line + len);
+	f->field = has_prefix_ci(line, len, "content-type:")        ? FIELD_TYPE
+	         : has_prefix_ci(line, len, "content-disposition:") ? FIELD_DISPOSITION
+	                                                            : FIELD_OTHER;
+	f->multipart = FALSE;
+	f->quoted = FALSE;
+	f->params = 0;
+	if (f->field == FIELD_TYPE && f->in_headers) {
+		f->census.types++;
+		census_changed(f);
+		f->encloses = names_message(line, len);
 	}
 }
 
 static void
 fix_line(PdBoundaryStream *f, char *line, gsize len)
 {
-	line_kind kind = LINE_TEXT;
+	gboolean first;
+	line_kind kind;
 
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (len == 0) {
-		f->in_type = FALSE;
-		f->counting = FALSE;
+		f->field = FIELD_OTHER;
 		/* The end of a header block: a body, or an enclosed message's
 		 * own header block. */
 		if (f->in_headers) {
@@ -694,20 +678,26 @@ fix_line(PdBoundaryStream *f, char *line, gsize len)
 		}
 		return;
 	}
-	if (line[0] == '-')
-		kind = fix_delimiter(f, line, len);
-	else
-		watch_fields(f, line, len);
+	kind = line[0] == '-' ? fix_delimiter(f, line, len) : LINE_TEXT;
 	if (kind != LINE_TEXT) {
-		f->counting = FALSE;
+		f->field = FIELD_OTHER;
 		f->encloses = FALSE;
 		f->in_headers = kind == LINE_OPENS;
 		if (kind == LINE_OPENS) {
 			f->census.parts++;
 			census_changed(f);
 		}
-	} else if (f->in_headers) {
-		census_field(f, line, len);
+		return;
+	}
+	first = line[0] != ' ' && line[0] != '\t';
+	if (first)
+		field_begins(f, line, len);
+	if (f->field == FIELD_TYPE)
+		watch_type(f, line, len);
+	if (f->field != FIELD_OTHER && f->in_headers) {
+		const char *from = first ? (const char *)memchr(line, ':', len) + 1 : line;
+
+		count_parameters(f, from, line + len);
 	}
 }
 
