@@ -45,8 +45,6 @@ list_messages(const char *maildir)
 	return paths;
 }
 
-/* Files are read once before timing, so the figures are the parser's, not
- * the disk's; each message is then parsed from its file, as the pipeline does. */
 static pd_cause
 parse_one(const char *path, guint64 *bytes)
 {
@@ -85,6 +83,8 @@ gmime_only(const char *path, guint64 *bytes)
 	return PD_CAUSE_NONE;
 }
 
+/* Files are read once before timing, so the figures are the parser's, not
+ * the disk's; each message is then parsed from its file, as the pipeline does. */
 static int
 run_corpus(const char *maildir, int rounds, gboolean floor)
 {
