@@ -346,6 +346,9 @@ test_utf8_valid(void)
 			memcpy(buf + at, "\xf0\x9f\x98\x80", 4);
 			g_assert_true(pd_utf8_valid(buf, MAX(len, at + 4)));
 			g_assert_false(pd_utf8_valid(buf, at + 3));
+			/* the ASCII test sees the same byte, and only inside its length */
+			g_assert_true(pd_text_is_ascii(buf, at));
+			g_assert_false(pd_text_is_ascii(buf, MAX(len, at + 1)));
 		}
 	}
 }

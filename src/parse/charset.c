@@ -282,26 +282,6 @@ is_single_byte(const char *name)
 	       g_ascii_strcasecmp(name, "CP874") == 0;
 }
 
-/* Eight bytes at a time: this runs over every text part. */
-static gboolean
-has_8bit(const char *data, gsize len)
-{
-	gsize i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		guint64 w;
-
-		memcpy(&w, data + i, 8);
-		if (w & G_GUINT64_CONSTANT(0x8080808080808080))
-			return TRUE;
-	}
-	for (; i < len; i++) {
-		if ((guchar)data[i] >= 0x80)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* 7-bit input that means the same in every charset that keeps ASCII: no
  * conversion needed. ESC starts ISO-2022 shifts; '+' and '~' shift UTF-7
  * and HZ, and NUL says UTF-16 or UTF-32. */
@@ -327,7 +307,7 @@ is_plain_ascii(const char *data, gsize len, const char *charset)
 {
 	if (is_shifting(charset))
 		return FALSE;
-	return !has_8bit(data, len) && memchr(data, 0x1B, len) == NULL && memchr(data, 0, len) == NULL;
+	return pd_text_is_ascii(data, len) && memchr(data, 0x1B, len) == NULL && memchr(data, 0, len) == NULL;
 }
 
 /* ISO-2022-JP as written by real clients (CP50220-2, -MS, halfwidth kana,
@@ -441,7 +421,7 @@ decode_as(const char *charset, const char *data, gsize len, gboolean lossy, GStr
 			g_free(valid);
 			return TRUE;
 		}
-		if (is_ascii_name(charset) && has_8bit(data, len))
+		if (is_ascii_name(charset) && !pd_text_is_ascii(data, len))
 			return FALSE;
 		if (!pd_utf8_valid(data, len))
 			return FALSE;
@@ -472,7 +452,7 @@ decode_declared(const char *declared, const char *data, gsize len, GString *out)
 {
 	if (declared == NULL)
 		return FALSE;
-	if (is_single_byte(declared) && has_8bit(data, len) && pd_utf8_valid(data, len)) {
+	if (is_single_byte(declared) && !pd_text_is_ascii(data, len) && pd_utf8_valid(data, len)) {
 		g_string_append_len(out, data, (gssize)len);
 		return TRUE;
 	}

@@ -282,25 +282,6 @@ lower(guchar c)
 	return c >= 'A' && c <= 'Z' ? (guchar) (c + 'a' - 'A') : c;
 }
 
-/* Eight bytes at a time: most text is ASCII. */
-static gboolean
-is_ascii(const char *s, gsize len)
-{
-	gsize i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		guint64 w;
-
-		memcpy(&w, s + i, 8);
-		if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
-			return FALSE;
-	}
-	for (; i < len; i++)
-		if ((guchar) s[i] >= 0x80)
-			return FALSE;
-	return TRUE;
-}
-
 /* The same for a character and its other cases. */
 static gunichar
 fold(gunichar c)
@@ -408,7 +389,7 @@ litset_init(litset *ls, const char *const *words)
 		else
 			musts = FALSE;
 
-		ls->ascii_none = ls->ascii_none && !is_ascii(*words, strlen(*words));
+		ls->ascii_none = ls->ascii_none && !pd_text_is_ascii(*words, strlen(*words));
 		/* another case of a character takes at most four bytes */
 		ls->span = MAX(ls->span, 4 * ((gsize) g_utf8_strlen(*words, -1) + 2));
 		if (c >= 0x80) {
@@ -585,7 +566,7 @@ litset_may_hold(const litset *ls, const char *s, gsize len)
 static gboolean
 litset_may_begin_before(const litset *ls, const char *s, gsize len, gsize to, gboolean words_only)
 {
-	if (ls->ascii_none && is_ascii(s, len))
+	if (ls->ascii_none && pd_text_is_ascii(s, len))
 		return FALSE;
 	/* Bytes inside a character (0x80 to 0xBF) begin no text. */
 	for (gsize i = 0; i < to; i++) {
@@ -768,7 +749,7 @@ patterns_new(gpointer unused)
 		const char *label = header_labels[i].label;
 
 		g_hash_table_insert(p->labels, (gpointer) label, GUINT_TO_POINTER(header_labels[i].kind));
-		if (is_ascii(label, strlen(label))) {
+		if (pd_text_is_ascii(label, strlen(label))) {
 			p->label_firsts[(guchar) label[0] / 64] |= G_GUINT64_CONSTANT(1) << ((guchar) label[0] % 64);
 			p->label_max = MAX(p->label_max, strlen(label));
 		}
@@ -1053,7 +1034,7 @@ header_label(const rline *l)
 		label_end -= 2;
 	if (label_end == s || label_end - s > 40)
 		return 0;
-	if (is_ascii(s, (gsize) (label_end - s))) {
+	if (pd_text_is_ascii(s, (gsize) (label_end - s))) {
 		const pd_reply_patterns *pat = patterns();
 		guchar first = lower((guchar) *s);
 
@@ -1675,7 +1656,7 @@ footer_ruled_out(const rline *l, gint *url)
 	if (h.n > 0 && (h.buf[0] == '-' || litset_may_lead(&ls[LS_STRONG_LEAD], h.buf, h.n, h.more) ||
 	                litset_may_lead(&ls[LS_WEAK_LEAD], h.buf, h.n, h.more)))
 		return FALSE;
-	return is_ascii(s, len) || !litset_may_hold(&ls[LS_STRONG_TAIL], s, len);
+	return pd_text_is_ascii(s, len) || !litset_may_hold(&ls[LS_STRONG_TAIL], s, len);
 }
 
 static sig_kind

@@ -15,6 +15,25 @@ utf8_width(guchar c)
 }
 
 gboolean
+pd_text_is_ascii(const char *s, gsize len)
+{
+	gsize i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy(&w, s + i, 8);
+		if (w & HIGHS)
+			return FALSE;
+	}
+	for (; i < len; i++) {
+		if ((guchar)s[i] >= 0x80)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
 pd_utf8_valid(const char *s, gsize len)
 {
 	const guchar *p = (const guchar *)s, *end = p + len;

@@ -9,4 +9,7 @@
  * Faster on the ASCII that most mail text is. */
 gboolean pd_utf8_valid(const char *s, gsize len);
 
+/* Whether the len bytes at s are all ASCII, eight at a time. */
+gboolean pd_text_is_ascii(const char *s, gsize len);
+
 #endif
