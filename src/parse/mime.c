@@ -25,37 +25,146 @@ typedef enum {
 
 /* ---- part content ----------------------------------------------------- */
 
-typedef struct {
-	GByteArray *bytes;
-	gsize max;
-} capped;
-
-/* Stops the decoding (by failing) once max bytes are in. */
-static gboolean
-capped_write(gpointer handle, const void *buf, gsize len, GError **error)
+static int
+hex_value(guint8 c)
 {
-	capped *c = handle;
-	gsize room = c->max - c->bytes->len;
-
-	(void)error;
-	g_byte_array_append(c->bytes, buf, (guint)MIN(len, room));
-	return len <= room;
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Quoted-printable as GMime decodes it, runs between '=' copied whole:
+ * =XX is the byte, '=' then LF or CRLF is a soft break, any other '=' and
+ * the two bytes after it are kept as they are, and an escape the input
+ * ends inside is dropped. Writes at most len bytes. */
+gsize
+pd_qp_decode(const guint8 *in, gsize len, guint8 *out)
+{
+	const guint8 *end = in + len;
+	guint8 *o = out;
+
+	while (in < end) {
+		const guint8 *eq = memchr(in, '=', (gsize)(end - in));
+		int hi, lo;
+
+		if (eq == NULL)
+			eq = end;
+		memcpy(o, in, (gsize)(eq - in));
+		o += eq - in;
+		in = eq + 1;
+		if (eq == end || in == end)
+			break;
+		if (in[0] == '\n') {
+			in++;
+			continue;
+		}
+		if (in + 1 == end)
+			break;
+		hi = hex_value(in[0]);
+		lo = hex_value(in[1]);
+		if (hi >= 0 && lo >= 0) {
+			*o++ = (guint8)(hi << 4 | lo);
+		} else if (!(in[0] == '\r' && in[1] == '\n')) {
+			*o++ = '=';
+			*o++ = in[0];
+			*o++ = in[1];
+		}
+		in += 2;
+	}
+	return (gsize)(o - out);
+}
+
+/* How a part's content is decoded: quoted-printable in whole lines by
+ * pd_qp_decode, anything else encoded by GMime's own decoding filter (made
+ * when first needed), the rest copied. */
+typedef struct {
+	GMimeContentEncoding encoding;
+	GMimeFilter *filter;
+	GByteArray *out;
+} decoder;
+
+static gboolean
+encoded(GMimeContentEncoding encoding)
+{
+	return encoding == GMIME_CONTENT_ENCODING_BASE64 ||
+	       encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	       encoding == GMIME_CONTENT_ENCODING_UUENCODE;
+}
+
+/* Decodes len bytes onto d->out; whole says they end where the content or
+ * a line does, so no quoted-printable escape runs past them. */
+static void
+decode_onto(decoder *d, const guint8 *in, gsize len, gboolean whole)
+{
+	char *o;
+	size_t olen, pre;
+
+	if (!encoded(d->encoding)) {
+		g_byte_array_append(d->out, in, (guint)len);
+	} else if (whole && d->encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE && d->filter == NULL) {
+		guint at = d->out->len;
+
+		g_byte_array_set_size(d->out, at + (guint)len);
+		g_byte_array_set_size(d->out, at + (guint)pd_qp_decode(in, len, d->out->data + at));
+	} else {
+		if (d->filter == NULL)
+			d->filter = g_mime_filter_basic_new(d->encoding, FALSE);
+		g_mime_filter_filter(d->filter, (char *)in, len, 0, &o, &olen, &pre);
+		g_byte_array_append(d->out, (const guint8 *)o, (guint)olen);
+	}
+}
+
+/* The part's content, decoded, up to max bytes: what writing it out through
+ * GMime's decoding filter gives, without the stream objects. A content held
+ * in memory is decoded in place, in steps that end with a line; any other
+ * is read in steps. */
 GByteArray *
 pd_mime_part_bytes(GMimePart *part, gsize max)
 {
-	static const pd_attachment_sink mem_sink = { .write = capped_write };
+	enum { STEP = 64 * 1024 };
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	capped c = { g_byte_array_new(), max };
-	GMimeStream *out;
+	decoder d = { GMIME_CONTENT_ENCODING_DEFAULT, NULL, g_byte_array_new() };
+	GMimeStream *in;
 
-	if (content == NULL)
-		return c.bytes;
-	out = pd_sink_stream_new(&mem_sink, &c);
-	g_mime_data_wrapper_write_to_stream(content, out);
-	g_object_unref(out);
-	return c.bytes;
+	if (content == NULL || (in = g_mime_data_wrapper_get_stream(content)) == NULL)
+		return d.out;
+	d.encoding = g_mime_data_wrapper_get_encoding(content);
+	if (GMIME_IS_STREAM_MEM(in)) {
+		GByteArray *all = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(in));
+		gint64 end = in->bound_end >= 0 ? MIN(in->bound_end, (gint64)all->len) : (gint64)all->len;
+		const guint8 *p = all->data + MIN(in->bound_start, end), *stop = all->data + end;
+
+		while (p < stop && d.out->len < max) {
+			gsize n = MIN((gsize)(stop - p), STEP);
+
+			while (p + n < stop && n > 0 && p[n - 1] != '\n')
+				n--;
+			if (n == 0)
+				n = (gsize)(stop - p);
+			decode_onto(&d, p, n, TRUE);
+			p += n;
+		}
+	} else {
+		guint8 *buf = g_malloc(STEP);
+		gssize n;
+
+		g_mime_stream_reset(in);
+		while (d.out->len < max && (n = g_mime_stream_read(in, (char *)buf, STEP)) > 0)
+			decode_onto(&d, buf, (gsize)n, FALSE);
+		g_mime_stream_reset(in);
+		g_free(buf);
+	}
+	if (d.filter != NULL) {
+		char *o;
+		size_t olen, pre;
+
+		g_mime_filter_complete(d.filter, (char *)"", 0, 0, &o, &olen, &pre);
+		g_byte_array_append(d.out, (const guint8 *)o, (guint)olen);
+		g_object_unref(d.filter);
+	}
+	if (d.out->len > max)
+		g_byte_array_set_size(d.out, (guint)max);
+	return d.out;
 }
 
 char *

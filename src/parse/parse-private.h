@@ -122,6 +122,7 @@ char *pd_header_first_addr(pd_parse_ctx *ctx, GMimeObject *obj, const char *name
 void pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
 /* The content of a part, transfer-decoded, in memory (at most max bytes). */
 GByteArray *pd_mime_part_bytes(GMimePart *part, gsize max);
+gsize pd_qp_decode(const guint8 *in, gsize len, guint8 *out);
 /* Decoded text of a part as clean UTF-8 with LF line ends. */
 char *pd_mime_part_text(pd_parse_ctx *ctx, GMimePart *part);
 
