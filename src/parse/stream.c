@@ -442,23 +442,24 @@ fixer_finalize(GObject *obj)
 	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
 }
 
-/* prefix is lower case. Most lines differ in their first byte, which is
- * tested before the call. */
+/* prefix is lower case and starts with a letter. Most lines differ in
+ * their first byte, which is tested before the call. */
 static gboolean
 has_prefix_ci(const char *s, gsize len, const char *prefix)
 {
 	gsize n = strlen(prefix);
 
-	return len >= n && g_ascii_tolower(s[0]) == prefix[0] && g_ascii_strncasecmp(s, prefix, n) == 0;
+	return len >= n && (s[0] | 0x20) == prefix[0] && g_ascii_strncasecmp(s, prefix, n) == 0;
 }
 
+/* needle is lower case and starts with a letter. */
 static const char *
 find_ci(const char *s, gsize len, const char *needle)
 {
 	gsize n = strlen(needle);
 
 	for (gsize i = 0; i + n <= len; i++) {
-		if (g_ascii_strncasecmp(s + i, needle, n) == 0)
+		if ((s[i] | 0x20) == needle[0] && g_ascii_strncasecmp(s + i + 1, needle + 1, n - 1) == 0)
 			return s + i;
 	}
 	return NULL;
