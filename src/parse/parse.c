@@ -366,32 +366,57 @@ unreadable(const char *path, const char *why, pd_cause *cause_r, char **reason_r
  * never sits in memory. */
 #define PD_PARSE_READ_WHOLE_MAX (1024 * 1024)
 
-/* The whole of fd (size bytes by fstat) in a memory stream, or NULL with
- * errno set. A file that grew since is read as far as size: the spool's
- * files do not change. */
-static GMimeStream *
-read_whole(int fd, gsize size)
+/* A thread's file buffer, kept between its messages while it is no larger
+ * than this: a new one for each message was a large allocation, which also
+ * makes malloc sort all its small free chunks. */
+#define PD_PARSE_KEEP_BUFFER (256 * 1024)
+
+static GPrivate spare_file = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
+
+/* The whole of fd (size bytes by fstat) in *bytes, or FALSE with errno
+ * set. A file that grew since is read as far as size: the spool's files do
+ * not change. */
+static gboolean
+read_whole(int fd, gsize size, GByteArray **bytes)
 {
-	guint8 *data = g_malloc(size > 0 ? size : 1);
+	GByteArray *buf = g_private_get(&spare_file);
 	gsize done = 0;
 
+	if (buf != NULL)
+		g_private_set(&spare_file, NULL);
+	else
+		buf = g_byte_array_new();
+	g_byte_array_set_size(buf, (guint)size);
 	while (done < size) {
-		ssize_t n = read(fd, data + done, size - done);
+		ssize_t n = read(fd, buf->data + done, size - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int saved = errno;
 
-			g_free(data);
+			g_byte_array_unref(buf);
 			errno = saved;
-			return NULL;
+			return FALSE;
 		}
 		if (n == 0)
 			break;
 		done += (gsize)n;
 	}
-	return g_mime_stream_mem_new_with_byte_array(g_byte_array_new_take(data, done));
+	g_byte_array_set_size(buf, (guint)done);
+	*bytes = buf;
+	return TRUE;
+}
+
+static void
+release_whole(GByteArray *buf)
+{
+	if (buf->len <= PD_PARSE_KEEP_BUFFER && g_private_get(&spare_file) == NULL) {
+		g_byte_array_set_size(buf, 0);
+		g_private_set(&spare_file, buf);
+	} else {
+		g_byte_array_unref(buf);
+	}
 }
 
 pd_message *
@@ -399,6 +424,7 @@ pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *
                       char **reason_r)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	GByteArray *whole = NULL;
 	GMimeStream *stream;
 	struct stat st;
 	pd_message *msg;
@@ -412,18 +438,22 @@ pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *
 		return unreadable(path, g_strerror(saved), cause_r, reason_r);
 	}
 	if (st.st_size <= PD_PARSE_READ_WHOLE_MAX) {
-		stream = read_whole(fd, (gsize)st.st_size);
-		if (stream == NULL) {
+		if (!read_whole(fd, (gsize)st.st_size, &whole)) {
 			int saved = errno;
 
 			close(fd);
 			return unreadable(path, g_strerror(saved), cause_r, reason_r);
 		}
 		close(fd);
+		/* the stream borrows the buffer: nothing made from it outlives the parse */
+		stream = g_mime_stream_mem_new();
+		g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(stream), whole);
 	} else {
 		stream = g_mime_stream_fs_new(fd);   /* owns fd now */
 	}
 	msg = pd_parse_stream(stream, (guint64)st.st_size, opts, FALSE, cause_r, reason_r);
 	g_object_unref(stream);
+	if (whole != NULL)
+		release_whole(whole);
 	return msg;
 }
