@@ -238,24 +238,39 @@ convert_table(const byte_table *t, const char *data, gsize len, gboolean lossy, 
 	return TRUE;
 }
 
+static gpointer
+alias_table_new(gpointer unused)
+{
+	GHashTable *table = g_hash_table_new(g_str_hash, g_str_equal);
+
+	(void)unused;
+	for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++)
+		g_hash_table_insert(table, (gpointer)aliases[i].label, (gpointer)aliases[i].iconv);
+	return table;
+}
+
 const char *
 pd_charset_resolve(const char *label)
 {
-	char *lower;
-	const char *found = NULL;
+	static GOnce once = G_ONCE_INIT;
+	GHashTable *table = g_once(&once, alias_table_new, NULL);
+	char buf[64], *lower;
+	const char *found;
+	gsize len;
 
 	if (label == NULL || *label == '\0')
 		return NULL;
-	lower = g_ascii_strdown(label, -1);
+	len = strlen(label);
+	lower = len < sizeof buf ? buf : g_malloc(len + 1);
+	for (gsize i = 0; i <= len; i++)
+		lower[i] = g_ascii_isupper(label[i]) ? (char)(label[i] - 'A' + 'a') : label[i];
 	g_strstrip(lower);
-	for (gsize i = 0; found == NULL && i < G_N_ELEMENTS(aliases); i++) {
-		if (strcmp(aliases[i].label, lower) == 0)
-			found = aliases[i].iconv;
-	}
+	found = g_hash_table_lookup(table, lower);
 	if (found == NULL && !g_strv_contains(unknown_labels, lower) &&
 	    cached_iconv(label) != (iconv_t)-1)
 		found = label;
-	g_free(lower);
+	if (lower != buf)
+		g_free(lower);
 	return found;
 }
 
@@ -288,26 +303,53 @@ is_single_byte(const char *name)
 static gboolean
 is_shifting(const char *charset)
 {
-	char *upper;
+	char buf[64], *upper;
+	gsize len;
 	gboolean shifting;
 
 	if (charset == NULL)
 		return FALSE;
 	/* Labels iconv knows pass through as the mail wrote them ("utf-7"). */
-	upper = g_ascii_strup(charset, -1);
+	len = strlen(charset);
+	upper = len < sizeof buf ? buf : g_malloc(len + 1);
+	for (gsize i = 0; i <= len; i++)
+		upper[i] = g_ascii_islower(charset[i]) ? (char)(charset[i] - 'a' + 'A') : charset[i];
 	shifting = strstr(upper, "UTF-7") != NULL || strstr(upper, "UTF7") != NULL ||
 	           strstr(upper, "UTF-16") != NULL || strstr(upper, "UTF-32") != NULL ||
 	           strstr(upper, "UCS") != NULL || strncmp(upper, "HZ", 2) == 0;
-	g_free(upper);
+	if (upper != buf)
+		g_free(upper);
 	return shifting;
 }
 
+/* Whether the eight bytes of w hold one that is zero. */
+static inline gboolean
+has_zero_byte(guint64 w)
+{
+	return ((w - G_GUINT64_CONSTANT(0x0101010101010101)) & ~w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
+}
+
+/* 7-bit, without ESC or NUL, eight bytes at a time. */
 static gboolean
 is_plain_ascii(const char *data, gsize len, const char *charset)
 {
+	gsize i = 0;
+
 	if (is_shifting(charset))
 		return FALSE;
-	return pd_text_is_ascii(data, len) && memchr(data, 0x1B, len) == NULL && memchr(data, 0, len) == NULL;
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy(&w, data + i, 8);
+		if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0 || has_zero_byte(w) ||
+		    has_zero_byte(w ^ G_GUINT64_CONSTANT(0x1B1B1B1B1B1B1B1B)))
+			return FALSE;
+	}
+	for (; i < len; i++) {
+		if ((guchar)data[i] >= 0x80 || data[i] == 0x1B || data[i] == '\0')
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /* ISO-2022-JP as written by real clients (CP50220-2, -MS, halfwidth kana,
@@ -493,10 +535,10 @@ pd_charset_to_utf8(const char *charset, const char *data, gsize len, const char 
 	if (len == 0)
 		return g_strdup("");
 	declared = pd_charset_resolve(charset);
-	out = g_string_sized_new(len + 16);
 	if (is_plain_ascii(data, len, declared))
-		g_string_append_len(out, data, (gssize)len);
-	else if (!decode_declared(declared, data, len, out))
+		return g_strndup(data, len);
+	out = g_string_sized_new(len + 16);
+	if (!decode_declared(declared, data, len, out))
 		decode_fallback(fallback, data, len, out);
 	if (memchr(out->str, '\0', out->len) != NULL) {
 		/* Every path above yields valid UTF-8 (validated, or iconv's
