@@ -456,7 +456,7 @@ html_body_new(walk_state *st, GMimePart *first, const char *body)
 		all = pd_text_normalize_body(pd_html_to_text(html, len));
 		if (strcmp(all, new_text) == 0) {
 			g_free(new_text);
-			pd_reply_split(body, &new_text, NULL, NULL);
+			pd_reply_split_valid(body, &new_text, NULL, NULL);
 		}
 		g_free(all);
 	}
@@ -487,7 +487,7 @@ fill_body(walk_state *st)
 	} else if (first != NULL && part_is_type(GMIME_OBJECT(first), "text", "html")) {
 		msg->body_new = html_body_new(st, first, msg->body);
 	} else {
-		pd_reply_split(msg->body, &msg->body_new, NULL, NULL);
+		pd_reply_split_valid(msg->body, &msg->body_new, NULL, NULL);
 	}
 }
 

@@ -1861,19 +1861,27 @@ join_owned(const rtext *t, line_owner owner)
 void
 pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature_r)
 {
-	char *valid = NULL;
-	rtext t = { 0 };
-	gsize size;
-	guint sig_end;
+	char *valid;
 
 	if (text == NULL)
 		text = "";
-	size = strlen(text);
 	/* Garbage bytes would make casefolding read past a line: repair first. */
-	if (!pd_utf8_valid(text, size)) {
-		text = valid = g_utf8_make_valid(text, -1);
-		size = strlen(text);
+	if (pd_utf8_valid(text, strlen(text))) {
+		pd_reply_split_valid(text, new_r, quoted_r, signature_r);
+		return;
 	}
+	valid = g_utf8_make_valid(text, -1);
+	pd_reply_split_valid(valid, new_r, quoted_r, signature_r);
+	g_free(valid);
+}
+
+void
+pd_reply_split_valid(const char *text, char **new_r, char **quoted_r, char **signature_r)
+{
+	rtext t = { 0 };
+	gsize size = strlen(text);
+	guint sig_end;
+
 	split_lines(&t, text, size);
 	classify(&t);
 	sig_end = own_history(&t);
@@ -1889,7 +1897,6 @@ pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature
 	if (signature_r != NULL)
 		*signature_r = join_owned(&t, OWN_SIG);
 	g_free(t.l);
-	g_free(valid);
 }
 
 gboolean

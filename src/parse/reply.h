@@ -36,6 +36,9 @@
  * ends, with LF line ends.
  */
 void pd_reply_split(const char *text, char **new_r, char **quoted_r, char **signature_r);
+/* The same for text known to be valid UTF-8 (as every string the parser
+ * stores is), which saves checking it again. */
+void pd_reply_split_valid(const char *text, char **new_r, char **quoted_r, char **signature_r);
 
 /* Whether the first non-blank line of text is a forwarded-message separator
  * ("---------- Forwarded message ---------", "Begin forwarded message:", ...,
