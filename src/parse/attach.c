@@ -319,22 +319,25 @@ uu_extract(pd_parse_ctx *ctx, const char *line)
 	return end;
 }
 
-void
+gboolean
 pd_attach_uuencoded(pd_parse_ctx *ctx, char *text)
 {
 	char *line = text;
+	gboolean cut = FALSE;
 
 	if (strstr(text, "begin ") == NULL)
-		return;
+		return FALSE;
 	while (*line != '\0') {
 		const char *end = uu_extract(ctx, line);
 		gsize len;
 
 		if (end != NULL) {
 			memmove(line, end, strlen(end) + 1);
+			cut = TRUE;
 			continue;
 		}
 		len = line_length(line);
 		line += len + (line[len] == '\n');
 	}
+	return cut;
 }

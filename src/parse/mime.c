@@ -408,9 +408,9 @@ shown_text(walk_state *st, GMimePart *part)
 		g_free(html);
 		return text;
 	}
+	/* normal already; what a cut block leaves may end in white space */
 	text = pd_mime_part_text(st->ctx, part);
-	pd_attach_uuencoded(st->ctx, text);
-	return pd_text_normalize_body(text);
+	return pd_attach_uuencoded(st->ctx, text) ? pd_text_normalize_body(text) : text;
 }
 
 /* The shown parts one after another, a blank line between; parts with no
@@ -420,23 +420,30 @@ shown_text(walk_state *st, GMimePart *part)
 static char *
 shown_body(walk_state *st)
 {
-	GString *body = g_string_new(NULL);
+	char *only = NULL;     /* the text while it is the only one */
+	GString *body = NULL;  /* the texts once there are more */
 
 	for (guint i = 0; i < st->shown->len; i++) {
 		char *text;
 
-		if (body->len > 0 && st->shown->pdata[i] == st->html)
+		if ((only != NULL || body != NULL) && st->shown->pdata[i] == st->html)
 			continue;
 		text = shown_text(st, st->shown->pdata[i]);
-
-		if (!pd_text_is_blank(text, strlen(text))) {
-			if (body->len > 0)
-				g_string_append(body, "\n\n");
+		if (pd_text_is_blank(text, strlen(text))) {
+			g_free(text);
+		} else if (only == NULL && body == NULL) {
+			only = text;
+		} else {
+			if (body == NULL) {
+				body = g_string_new(only);
+				g_clear_pointer(&only, g_free);
+			}
+			g_string_append(body, "\n\n");
 			g_string_append(body, text);
+			g_free(text);
 		}
-		g_free(text);
 	}
-	return g_string_free(body, FALSE);
+	return body != NULL ? g_string_free(body, FALSE) : only != NULL ? only : g_strdup("");
 }
 
 /* The new text of a body that begins with HTML: the HTML's own new text

@@ -135,8 +135,9 @@ pd_attachment *pd_attach_message(pd_parse_ctx *ctx, GMimeMessagePart *mp);
 /* An attachment from bytes in memory (unpacked TNEF files, uudecoded blocks). */
 pd_attachment *pd_attach_bytes(pd_parse_ctx *ctx, const char *filename, const char *content_type,
                                const void *data, gsize len);
-/* Take uuencoded blocks out of text (in place), adding them as attachments. */
-void pd_attach_uuencoded(pd_parse_ctx *ctx, char *text);
+/* Take uuencoded blocks out of text (in place), adding them as attachments;
+ * TRUE if any was. */
+gboolean pd_attach_uuencoded(pd_parse_ctx *ctx, char *text);
 
 /* ---- tnef.c: winmail.dat ---- */
 gboolean pd_tnef_is_tnef(GMimePart *part);
