@@ -666,7 +666,15 @@ fix_line(PdBoundaryStream *f, char *line, gsize len)
 {
 	gboolean first;
 	line_kind kind;
+	char c = len > 0 ? line[0] : '\n';
 
+	/* Most lines are text outside a header block: with nothing a
+	 * delimiter, a continuation or a Content-Type field starts with, they
+	 * only end the field before them. */
+	if (!f->in_headers && c != '-' && c != ' ' && c != '\t' && (c | 0x20) != 'c') {
+		f->field = FIELD_OTHER;
+		return;
+	}
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (len == 0) {
