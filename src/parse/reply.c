@@ -297,13 +297,6 @@ has_no_case(gunichar c)
 	return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3);
 }
 
-/* Bytes in the UTF-8 sequence that begins with c. */
-static gsize
-utf8_width(guchar c)
-{
-	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-}
-
 static void
 litset_add(litset *ls, guchar b, litword l)
 {
@@ -365,7 +358,7 @@ must_of(const char *word, litmust *m)
 		}
 	for (const char *p = word; *p != '\0'; p = g_utf8_next_char(p))
 		if ((guchar) *p >= 0x80 && has_no_case(g_utf8_get_char(p))) {
-			*m = (litmust) { { 0 }, utf8_width((guchar) *p), FALSE };
+			*m = (litmust) { { 0 }, pd_utf8_width((guchar) *p), FALSE };
 			memcpy(m->bytes, p, m->len);
 			return TRUE;
 		}
@@ -434,12 +427,12 @@ exotic_width(const char *s, gsize len, guchar p)
 static gsize
 other_width(const char *s, gsize len, const char *lit)
 {
-	gsize n = utf8_width((guchar) *s);
+	gsize n = pd_utf8_width((guchar) *s);
 	gunichar c;
 
 	if (n > len)
 		return 0;
-	if (n == utf8_width((guchar) *lit) && memcmp(s, lit, n) == 0)
+	if (n == pd_utf8_width((guchar) *lit) && memcmp(s, lit, n) == 0)
 		return n;
 	c = g_utf8_get_char_validated(s, (gssize) n);
 	if (c == (gunichar) -1 || c == (gunichar) -2)
@@ -472,7 +465,7 @@ may_start_with_head(const char *s, gsize len, gboolean more, const char *lit)
 		if (n == 0)
 			return FALSE;
 		i += n;
-		j += p < 0x80 ? 1 : utf8_width(p);
+		j += p < 0x80 ? 1 : pd_utf8_width(p);
 	}
 	return TRUE;
 }
@@ -1621,7 +1614,7 @@ footer_head_of(const char *s, gsize len, footer_head *h)
 			return;
 		}
 		/* the bytes inside a character are kept with it */
-		w = MIN(utf8_width((guchar) c), len - i);
+		w = MIN(pd_utf8_width((guchar) c), len - i);
 		memcpy(h->buf + h->n, s + i, w);
 		h->n += w;
 		h->end = i + w;

@@ -7,13 +7,6 @@
 #define ONES G_GUINT64_CONSTANT(0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
-/* Bytes in the UTF-8 sequence that begins with c (a lead byte). */
-static gsize
-utf8_width(guchar c)
-{
-	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-}
-
 gboolean
 pd_text_is_ascii(const char *s, gsize len)
 {
@@ -69,7 +62,7 @@ pd_utf8_valid(const char *s, gsize len)
 		}
 		if (*p < 0xC2 || *p > 0xF4)
 			return FALSE;
-		n = utf8_width(*p);
+		n = pd_utf8_width(*p);
 		if (*p == 0xE0)
 			lo = 0xA0;   /* not overlong */
 		else if (*p == 0xED)

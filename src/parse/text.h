@@ -1,4 +1,4 @@
-/* text.h: UTF-8 validation for the parser's files that do not bring GMime. */
+/* text.h: UTF-8 and ASCII tests for the parser's files that do not bring GMime. */
 #ifndef PD_TEXT_H
 #define PD_TEXT_H
 
@@ -11,5 +11,12 @@ gboolean pd_utf8_valid(const char *s, gsize len);
 
 /* Whether the len bytes at s are all ASCII, eight at a time. */
 gboolean pd_text_is_ascii(const char *s, gsize len);
+
+/* Bytes in the UTF-8 sequence that begins with c. */
+static inline gsize
+pd_utf8_width(guchar c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
 
 #endif
