@@ -50,7 +50,7 @@ char *pd_charset_to_utf8(const char *charset, const char *data, gsize len,
  * UTF-8 words sent to the fallback chain). NULL when nothing changes. */
 char *pd_charset_fix_encoded_words(const char *raw);
 
-/* ---- stream.c: the parser's input guard and the attachment sink stream ---- */
+/* ---- stream.c: the parser's input streams, the buffers they keep, the attachment sink ---- */
 /* Reads through to inner; once cut, reads return end of stream. With
  * one_byte, every read returns at most one byte (tests of the parser's
  * buffering). Substreams are taken from inner, unguarded. */
@@ -71,6 +71,11 @@ typedef void (*pd_census_fn)(gpointer data, const pd_mime_census *census);
  * inner's, unchanged. notify (if not NULL) is called whenever a count of
  * the census grows. */
 GMimeStream *pd_boundary_stream_new(GMimeStream *inner, pd_census_fn notify, gpointer data);
+/* A byte array kept in spare by this thread (emptied), or a new one. */
+GByteArray *pd_spare_take(GPrivate *spare);
+/* buf back into spare if that is empty and buf holds at most keep bytes;
+ * otherwise freed. */
+void pd_spare_give(GPrivate *spare, GByteArray *buf, gsize keep);
 /* Writes go to the sink handle (counted); reads fail. */
 GMimeStream *pd_sink_stream_new(const pd_attachment_sink *sink, gpointer handle);
 guint64 pd_sink_stream_written(GMimeStream *stream);

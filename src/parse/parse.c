@@ -379,13 +379,9 @@ static GPrivate spare_file = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
 static gboolean
 read_whole(int fd, gsize size, GByteArray **bytes)
 {
-	GByteArray *buf = g_private_get(&spare_file);
+	GByteArray *buf = pd_spare_take(&spare_file);
 	gsize done = 0;
 
-	if (buf != NULL)
-		g_private_set(&spare_file, NULL);
-	else
-		buf = g_byte_array_new();
 	g_byte_array_set_size(buf, (guint)size);
 	while (done < size) {
 		ssize_t n = read(fd, buf->data + done, size - done);
@@ -406,17 +402,6 @@ read_whole(int fd, gsize size, GByteArray **bytes)
 	g_byte_array_set_size(buf, (guint)done);
 	*bytes = buf;
 	return TRUE;
-}
-
-static void
-release_whole(GByteArray *buf)
-{
-	if (buf->len <= PD_PARSE_KEEP_BUFFER && g_private_get(&spare_file) == NULL) {
-		g_byte_array_set_size(buf, 0);
-		g_private_set(&spare_file, buf);
-	} else {
-		g_byte_array_unref(buf);
-	}
 }
 
 pd_message *
@@ -454,6 +439,6 @@ pd_message_parse_file(const char *path, const pd_parse_options *opts, pd_cause *
 	msg = pd_parse_stream(stream, (guint64)st.st_size, opts, FALSE, cause_r, reason_r);
 	g_object_unref(stream);
 	if (whole != NULL)
-		release_whole(whole);
+		pd_spare_give(&spare_file, whole, PD_PARSE_KEEP_BUFFER);
 	return msg;
 }

@@ -409,6 +409,30 @@ open_boundary_clear(gpointer data)
 	g_free(b->alias);
 }
 
+/* ---- buffers a thread keeps between messages ------------------------- */
+
+GByteArray *
+pd_spare_take(GPrivate *spare)
+{
+	GByteArray *buf = g_private_get(spare);
+
+	if (buf == NULL)
+		return g_byte_array_new();
+	g_private_set(spare, NULL);
+	return buf;
+}
+
+void
+pd_spare_give(GPrivate *spare, GByteArray *buf, gsize keep)
+{
+	if (buf->len <= keep && g_private_get(spare) == NULL) {
+		g_byte_array_set_size(buf, 0);
+		g_private_set(spare, buf);
+	} else {
+		g_byte_array_unref(buf);
+	}
+}
+
 /* A thread's read buffer, kept between its messages: a new one each time
  * cost a large allocation and two reallocations per message. */
 static GPrivate spare_buf = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
@@ -416,11 +440,7 @@ static GPrivate spare_buf = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
 static void
 pd_boundary_stream_init(PdBoundaryStream *self)
 {
-	self->buf = g_private_get(&spare_buf);
-	if (self->buf != NULL)
-		g_private_set(&spare_buf, NULL);
-	else
-		self->buf = g_byte_array_sized_new(2 * FIXER_CHUNK);
+	self->buf = pd_spare_take(&spare_buf);
 	self->open = g_array_new(FALSE, FALSE, sizeof(open_boundary));
 	g_array_set_clear_func(self->open, open_boundary_clear);
 }
@@ -428,16 +448,9 @@ pd_boundary_stream_init(PdBoundaryStream *self)
 static void
 fixer_finalize(GObject *obj)
 {
-	GByteArray *buf = FIXER(obj)->buf;
-
 	g_clear_object(&FIXER(obj)->inner);
 	/* It never grows past MAX_FIXED_LINE and a chunk: kept whatever it held. */
-	if (g_private_get(&spare_buf) == NULL) {
-		g_byte_array_set_size(buf, 0);
-		g_private_set(&spare_buf, buf);
-	} else {
-		g_byte_array_unref(buf);
-	}
+	pd_spare_give(&spare_buf, FIXER(obj)->buf, G_MAXSIZE);
 	g_array_unref(FIXER(obj)->open);
 	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
 }
