@@ -249,6 +249,19 @@ alias_table_new(gpointer unused)
 	return table;
 }
 
+/* Charset labels are short: lowered into buf (of size bytes) when they fit,
+ * else on the heap; the caller frees what is not buf. */
+static char *
+ascii_lower(const char *s, char *buf, gsize size)
+{
+	gsize len = strlen(s);
+	char *lower = len < size ? buf : g_malloc(len + 1);
+
+	for (gsize i = 0; i <= len; i++)
+		lower[i] = g_ascii_isupper(s[i]) ? (char)(s[i] - 'A' + 'a') : s[i];
+	return lower;
+}
+
 const char *
 pd_charset_resolve(const char *label)
 {
@@ -256,14 +269,10 @@ pd_charset_resolve(const char *label)
 	GHashTable *table = g_once(&once, alias_table_new, NULL);
 	char buf[64], *lower;
 	const char *found;
-	gsize len;
 
 	if (label == NULL || *label == '\0')
 		return NULL;
-	len = strlen(label);
-	lower = len < sizeof buf ? buf : g_malloc(len + 1);
-	for (gsize i = 0; i <= len; i++)
-		lower[i] = g_ascii_isupper(label[i]) ? (char)(label[i] - 'A' + 'a') : label[i];
+	lower = ascii_lower(label, buf, sizeof buf);
 	g_strstrip(lower);
 	found = g_hash_table_lookup(table, lower);
 	if (found == NULL && !g_strv_contains(unknown_labels, lower) &&
@@ -303,53 +312,26 @@ is_single_byte(const char *name)
 static gboolean
 is_shifting(const char *charset)
 {
-	char buf[64], *upper;
-	gsize len;
+	char buf[64], *lower;
 	gboolean shifting;
 
 	if (charset == NULL)
 		return FALSE;
 	/* Labels iconv knows pass through as the mail wrote them ("utf-7"). */
-	len = strlen(charset);
-	upper = len < sizeof buf ? buf : g_malloc(len + 1);
-	for (gsize i = 0; i <= len; i++)
-		upper[i] = g_ascii_islower(charset[i]) ? (char)(charset[i] - 'a' + 'A') : charset[i];
-	shifting = strstr(upper, "UTF-7") != NULL || strstr(upper, "UTF7") != NULL ||
-	           strstr(upper, "UTF-16") != NULL || strstr(upper, "UTF-32") != NULL ||
-	           strstr(upper, "UCS") != NULL || strncmp(upper, "HZ", 2) == 0;
-	if (upper != buf)
-		g_free(upper);
+	lower = ascii_lower(charset, buf, sizeof buf);
+	shifting = strstr(lower, "utf-7") != NULL || strstr(lower, "utf7") != NULL ||
+	           strstr(lower, "utf-16") != NULL || strstr(lower, "utf-32") != NULL ||
+	           strstr(lower, "ucs") != NULL || strncmp(lower, "hz", 2) == 0;
+	if (lower != buf)
+		g_free(lower);
 	return shifting;
 }
 
-/* Whether the eight bytes of w hold one that is zero. */
-static inline gboolean
-has_zero_byte(guint64 w)
-{
-	return ((w - G_GUINT64_CONSTANT(0x0101010101010101)) & ~w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
-}
-
-/* 7-bit, without ESC or NUL, eight bytes at a time. */
 static gboolean
 is_plain_ascii(const char *data, gsize len, const char *charset)
 {
-	gsize i = 0;
-
-	if (is_shifting(charset))
-		return FALSE;
-	for (; i + 8 <= len; i += 8) {
-		guint64 w;
-
-		memcpy(&w, data + i, 8);
-		if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0 || has_zero_byte(w) ||
-		    has_zero_byte(w ^ G_GUINT64_CONSTANT(0x1B1B1B1B1B1B1B1B)))
-			return FALSE;
-	}
-	for (; i < len; i++) {
-		if ((guchar)data[i] >= 0x80 || data[i] == 0x1B || data[i] == '\0')
-			return FALSE;
-	}
-	return TRUE;
+	return !is_shifting(charset) && pd_text_is_ascii(data, len) && memchr(data, 0x1B, len) == NULL &&
+	       memchr(data, 0, len) == NULL;
 }
 
 /* ISO-2022-JP as written by real clients (CP50220-2, -MS, halfwidth kana,
