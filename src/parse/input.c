@@ -10,14 +10,23 @@
  * its continuation lines) is left out instead. */
 #define MAX_FIELD_NAME 998
 
-/* Read up to want more bytes into head->buf; a short read is not the end,
- * only a read of nothing is (the stream may hand out a byte at a time). */
+/* Read up to want more bytes into the head; a short read is not the end,
+ * only a read of nothing is (the stream may hand out a byte at a time).
+ * Input held in memory is not copied: the head's window on it grows by
+ * what a read would have given. */
 static void
 head_fill(pd_head *head, GMimeStream *src, gsize want)
 {
 	char buf[HEAD_CHUNK];
 	gsize got = 0;
 
+	if (head->mem != NULL) {
+		gsize avail = head->mem_len - head->len;
+
+		head->len += MIN(want, avail);
+		head->eof = want > avail;
+		return;
+	}
 	while (!head->eof && got < want) {
 		ssize_t n = g_mime_stream_read(src, buf, MIN(sizeof buf, want - got));
 
@@ -25,9 +34,11 @@ head_fill(pd_head *head, GMimeStream *src, gsize want)
 			head->eof = TRUE;
 			break;
 		}
-		g_string_append_len(head->buf, buf, n);
+		g_string_append_len(head->own, buf, n);
 		got += (gsize)n;
 	}
+	head->data = head->own->str;
+	head->len = head->own->len;
 }
 
 /* Mailbox files and some MTA pipes put an envelope line ("From sender
@@ -44,15 +55,16 @@ is_blank_line(const char *line, gsize len)
 	return len > 0 && (line[0] == '\n' || (line[0] == '\r' && len > 1 && line[1] == '\n'));
 }
 
-/* Look at one complete line (start..lend of buf). The header block ends at
+/* Look at one complete line (start..lend of the head). The header block ends at
  * a blank line, or (without the blank line RFC 5322 requires) at the first
  * line that is neither a field nor a continuation: GMime would drop such
  * lines as bad headers; like Postfix, postdesk takes them as the body. */
 static void
 head_line(pd_head *head, gsize start, gsize lend)
 {
-	const char *line = head->buf->str + start;
+	const char *line = head->data + start;
 	gsize len = lend - start;
+	const char *colon;
 
 	if (start == 0 && is_envelope_line(line, len)) {
 		head->skip = lend;
@@ -72,7 +84,8 @@ head_line(pd_head *head, gsize start, gsize lend)
 			return;
 		}
 		head->fields++;
-		head->dropping = strcspn(line, ":") > MAX_FIELD_NAME;
+		colon = memchr(line, ':', len);
+		head->dropping = (colon != NULL ? (gsize)(colon - line) : len) > MAX_FIELD_NAME;
 	}
 	if (head->dropping) {
 		if (head->drop == NULL)
@@ -88,19 +101,19 @@ static void
 head_scan(pd_head *head)
 {
 	while (!head->found_end) {
-		const char *line = head->buf->str + head->scanned;
-		gsize avail = head->buf->len - head->scanned;
+		const char *line = head->data + head->scanned;
+		gsize avail = head->len - head->scanned;
 		const char *nl = memchr(line, '\n', avail);
 		gsize lend;
 
 		if (nl == NULL && !head->eof)
 			return;
 		if (nl == NULL && avail == 0) {
-			head->end = head->buf->len;
+			head->end = head->len;
 			head->found_end = TRUE;
 			return;
 		}
-		lend = nl != NULL ? (gsize)(nl - head->buf->str) + 1 : head->buf->len;
+		lend = nl != NULL ? (gsize)(nl - head->data) + 1 : head->len;
 		head_line(head, head->scanned, lend);
 		head->scanned = lend;
 	}
@@ -117,10 +130,13 @@ head_over_limits(const pd_head *head, const pd_parse_limits *lim)
 
 /* Read until the header block ends or breaks a limit. */
 void
-pd_head_read(pd_head *head, GMimeStream *src, const pd_parse_limits *lim)
+pd_head_read(pd_head *head, GMimeStream *src, GMimeStream *whole, const pd_parse_limits *lim)
 {
 	memset(head, 0, sizeof *head);
-	head->buf = g_string_sized_new(HEAD_CHUNK);
+	if (whole != NULL)
+		head->data = head->mem = (const char *)pd_stream_memory(whole, &head->mem_len);
+	if (head->mem == NULL)
+		head->own = g_string_sized_new(HEAD_CHUNK);
 	for (;;) {
 		head_fill(head, src, HEAD_CHUNK);
 		head_scan(head);
@@ -137,10 +153,10 @@ pd_head_read(pd_head *head, GMimeStream *src, const pd_parse_limits *lim)
 pd_cause
 pd_head_check(const pd_head *head, const pd_parse_limits *lim, char **reason_r)
 {
-	const char *first = head->buf->str + head->skip;
-	gsize avail = head->buf->len - head->skip;
+	const char *first = head->data + head->skip;
+	gsize avail = head->len - head->skip;
 
-	if (head->buf->len == 0) {
+	if (head->len == 0) {
 		*reason_r = g_strdup("empty message: zero bytes");
 		return PD_CAUSE_EMPTY;
 	}
@@ -175,10 +191,10 @@ head_prepared(const pd_head *head)
 	for (guint i = 0; head->drop != NULL && i < head->drop->len; i += 2) {
 		gsize d0 = g_array_index(head->drop, gsize, i), d1 = g_array_index(head->drop, gsize, i + 1);
 
-		pd_text_append_without_nul(out, head->buf->str + from, d0 - from);
+		pd_text_append_without_nul(out, head->data + from, d0 - from);
 		from = d1;
 	}
-	pd_text_append_without_nul(out, head->buf->str + from, end - from);
+	pd_text_append_without_nul(out, head->data + from, end - from);
 	if (!head->blank)
 		g_string_append_c(out, '\n');
 	return out;
@@ -212,7 +228,7 @@ pd_head_parser_input(const pd_head *head, GMimeStream *src)
 	GMimeStream *joined;
 
 	if (head->skip == 0 && !head->gap && head->drop == NULL &&
-	    memchr(head->buf->str, '\0', head->end) == NULL) {
+	    memchr(head->data, '\0', head->end) == NULL) {
 		g_mime_stream_seek(src, src->bound_start, GMIME_STREAM_SEEK_SET);
 		return g_object_ref(src);
 	}
@@ -230,7 +246,7 @@ char *
 pd_head_bare_body(pd_head *head, GMimeStream *src, const char *const *fallback)
 {
 	head_fill(head, src, G_MAXSIZE);
-	return pd_text_normalize_body(pd_charset_to_utf8(NULL, head->buf->str, head->buf->len, fallback));
+	return pd_text_normalize_body(pd_charset_to_utf8(NULL, head->data, head->len, fallback));
 }
 
 /* Only white space, all of it? Reads on while it is. */
@@ -240,11 +256,11 @@ pd_head_is_blank(pd_head *head, GMimeStream *src)
 	gsize checked = 0;
 
 	for (;;) {
-		if (!pd_text_is_blank(head->buf->str + checked, head->buf->len - checked))
+		if (!pd_text_is_blank(head->data + checked, head->len - checked))
 			return FALSE;
 		if (head->eof)
 			return TRUE;
-		checked = head->buf->len;
+		checked = head->len;
 		head_fill(head, src, HEAD_CHUNK);
 	}
 }
@@ -252,9 +268,10 @@ pd_head_is_blank(pd_head *head, GMimeStream *src)
 void
 pd_head_clear(pd_head *head)
 {
-	if (head->buf != NULL)
-		g_string_free(head->buf, TRUE);
-	head->buf = NULL;
+	if (head->own != NULL)
+		g_string_free(head->own, TRUE);
+	head->own = NULL;
+	head->data = head->mem = NULL;
 	if (head->drop != NULL)
 		g_array_unref(head->drop);
 	head->drop = NULL;

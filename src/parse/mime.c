@@ -125,15 +125,14 @@ pd_mime_part_bytes(GMimePart *part, gsize max)
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	decoder d = { GMIME_CONTENT_ENCODING_DEFAULT, NULL, g_byte_array_new() };
 	GMimeStream *in;
+	const guint8 *p, *stop;
+	gsize len;
 
 	if (content == NULL || (in = g_mime_data_wrapper_get_stream(content)) == NULL)
 		return d.out;
 	d.encoding = g_mime_data_wrapper_get_encoding(content);
-	if (GMIME_IS_STREAM_MEM(in)) {
-		GByteArray *all = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(in));
-		gint64 end = in->bound_end >= 0 ? MIN(in->bound_end, (gint64)all->len) : (gint64)all->len;
-		const guint8 *p = all->data + MIN(in->bound_start, end), *stop = all->data + end;
-
+	if ((p = pd_stream_memory(in, &len)) != NULL) {
+		stop = p + len;
 		while (p < stop && d.out->len < max) {
 			gsize n = MIN((gsize)(stop - p), STEP);
 

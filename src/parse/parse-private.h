@@ -71,6 +71,9 @@ typedef void (*pd_census_fn)(gpointer data, const pd_mime_census *census);
  * inner's, unchanged. notify (if not NULL) is called whenever a count of
  * the census grows. */
 GMimeStream *pd_boundary_stream_new(GMimeStream *inner, pd_census_fn notify, gpointer data);
+/* The bytes within a memory stream's bounds, in place, len of them; NULL
+ * for any other stream. */
+const guint8 *pd_stream_memory(GMimeStream *stream, gsize *len);
 /* A byte array kept in spare by this thread (emptied), or a new one. */
 GByteArray *pd_spare_take(GPrivate *spare);
 /* buf back into spare if that is empty and buf holds at most keep bytes;
@@ -88,8 +91,12 @@ void pd_watch_census(gpointer ctx, const pd_mime_census *census);
 
 /* ---- input.c: the header block, checked and prepared before GMime ---- */
 typedef struct {
-	GString *buf;        /* the first bytes of the input */
-	gboolean eof;        /* buf holds all of the input */
+	const char *data;    /* the first bytes of the input: len of them */
+	gsize len;
+	const char *mem;     /* all of the input, in memory: data is a window on it */
+	gsize mem_len;
+	GString *own;        /* else data's copy, read from the input */
+	gboolean eof;        /* data holds all of the input */
 	gsize skip;          /* length of an mbox envelope line before the headers */
 	gsize scanned;       /* lines before this offset have been looked at */
 	gsize end;           /* where the header block ends (found_end) */
@@ -102,7 +109,9 @@ typedef struct {
 	gboolean dropping;   /* the current field is left out, continuations too */
 } pd_head;
 
-void pd_head_read(pd_head *head, GMimeStream *src, const pd_parse_limits *lim);
+/* Reads src; whole, if not NULL, is the same input, looked at in place
+ * when it is in memory. */
+void pd_head_read(pd_head *head, GMimeStream *src, GMimeStream *whole, const pd_parse_limits *lim);
 pd_cause pd_head_check(const pd_head *head, const pd_parse_limits *lim, char **reason_r);
 GMimeStream *pd_head_headers_only(const pd_head *head);
 GMimeStream *pd_head_parser_input(const pd_head *head, GMimeStream *src);

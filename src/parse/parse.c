@@ -291,7 +291,8 @@ parse_checked(pd_parse_ctx *ctx, GMimeStream *src, gboolean one_byte)
 	pd_head head;
 	pd_cause head_cause;
 
-	pd_head_read(&head, guard, lim);
+	/* byte by byte, the head is read the way the parser reads (the tests' check) */
+	pd_head_read(&head, guard, one_byte ? NULL : src, lim);
 	head_cause = ctx->cause = pd_head_check(&head, lim, &ctx->reason);
 	if (lim->max_message_size > 0 && ctx->msg->size > lim->max_message_size)
 		too_large(ctx, &head, head_cause);

@@ -409,7 +409,23 @@ open_boundary_clear(gpointer data)
 	g_free(b->alias);
 }
 
-/* ---- buffers a thread keeps between messages ------------------------- */
+/* ---- memory in place, and buffers a thread keeps between messages ---- */
+
+const guint8 *
+pd_stream_memory(GMimeStream *stream, gsize *len)
+{
+	GByteArray *all;
+	gint64 start, end;
+
+	*len = 0;
+	if (!GMIME_IS_STREAM_MEM(stream) ||
+	    (all = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream))) == NULL || all->data == NULL)
+		return NULL;
+	end = stream->bound_end >= 0 ? MIN(stream->bound_end, (gint64)all->len) : (gint64)all->len;
+	start = MIN(stream->bound_start, end);
+	*len = (gsize)(end - start);
+	return all->data + start;
+}
 
 GByteArray *
 pd_spare_take(GPrivate *spare)
