@@ -130,11 +130,11 @@ head_over_limits(const pd_head *head, const pd_parse_limits *lim)
 
 /* Read until the header block ends or breaks a limit. */
 void
-pd_head_read(pd_head *head, GMimeStream *src, GMimeStream *whole, const pd_parse_limits *lim)
+pd_head_read(pd_head *head, GMimeStream *src, gboolean in_place, const pd_parse_limits *lim)
 {
 	memset(head, 0, sizeof *head);
-	if (whole != NULL)
-		head->data = head->mem = (const char *)pd_stream_memory(whole, &head->mem_len);
+	if (in_place)
+		head->data = head->mem = (const char *)pd_stream_memory(src, &head->mem_len);
 	if (head->mem == NULL)
 		head->own = g_string_sized_new(HEAD_CHUNK);
 	for (;;) {

@@ -109,9 +109,8 @@ typedef struct {
 	gboolean dropping;   /* the current field is left out, continuations too */
 } pd_head;
 
-/* Reads src; whole, if not NULL, is the same input, looked at in place
- * when it is in memory. */
-void pd_head_read(pd_head *head, GMimeStream *src, GMimeStream *whole, const pd_parse_limits *lim);
+/* Reads src, or with in_place looks at it where it is when it is in memory. */
+void pd_head_read(pd_head *head, GMimeStream *src, gboolean in_place, const pd_parse_limits *lim);
 pd_cause pd_head_check(const pd_head *head, const pd_parse_limits *lim, char **reason_r);
 GMimeStream *pd_head_headers_only(const pd_head *head);
 GMimeStream *pd_head_parser_input(const pd_head *head, GMimeStream *src);

@@ -287,23 +287,24 @@ static void
 parse_checked(pd_parse_ctx *ctx, GMimeStream *src, gboolean one_byte)
 {
 	const pd_parse_limits *lim = &ctx->opts->limits;
-	GMimeStream *guard = pd_guard_stream_new(src, one_byte);
+	/* Byte by byte (the tests' check), the head is read the way the parser
+	 * reads; otherwise input in memory is looked at in place. */
+	GMimeStream *reader = one_byte ? pd_guard_stream_new(src, TRUE) : g_object_ref(src);
 	pd_head head;
 	pd_cause head_cause;
 
-	/* byte by byte, the head is read the way the parser reads (the tests' check) */
-	pd_head_read(&head, guard, one_byte ? NULL : src, lim);
+	pd_head_read(&head, reader, !one_byte, lim);
 	head_cause = ctx->cause = pd_head_check(&head, lim, &ctx->reason);
 	if (lim->max_message_size > 0 && ctx->msg->size > lim->max_message_size)
 		too_large(ctx, &head, head_cause);
 	else if (head_cause == PD_CAUSE_NO_HEADERS)
-		no_headers(ctx, &head, guard);
+		no_headers(ctx, &head, reader);
 	else if (head_cause == PD_CAUSE_LIMIT)
 		parse_headers_only(ctx, &head);
 	else if (head_cause == PD_CAUSE_NONE)
 		parse_full(ctx, &head, src, one_byte);
 	pd_head_clear(&head);
-	g_object_unref(guard);
+	g_object_unref(reader);
 }
 
 pd_message *
