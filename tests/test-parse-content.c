@@ -851,6 +851,9 @@ test_flags_out_of_office(void)
 	g_assert_cmphex(flags_of("X-Auto-Response-Suppress: All\n", "Abwesenheitsnotiz: Frage"), ==, OOO);
 	g_assert_cmphex(flags_of("Auto-Submitted: auto-replied\n", "Out of Office: x"), ==, OOO);
 	g_assert_cmphex(flags_of("X-Auto-Response-Suppress: DR\n", "Out of Office: x"), ==, 0);
+	/* Exchange's inbox rules mark what they send */
+	g_assert_cmphex(flags_of("X-MS-Exchange-Inbox-Rules-Loop: a@example.com\n", "Out of Office: x"), ==, OOO);
+	g_assert_cmphex(flags_of("X-MS-Exchange-Organization-SCL: 1\n", "Out of Office: x"), ==, 0);
 }
 
 static void

@@ -915,6 +915,46 @@ test_envelope_line(void)
 	pd_message_free(&msg);
 }
 
+/* GMime is given only the header fields postdesk reads. The others,
+ * folded, with a name too long for GMime, or before and after fields that
+ * are read (in any case, with white space before the colon), change
+ * nothing of what is understood. */
+static void
+test_unread_fields(void)
+{
+	const char plain[] = "From: Ann <ann@example.com>\nTo: support@example.com\nSubject: printer\n"
+	                     "Message-ID: <m1@example.com>\nReferences: <r1@example.com>\n"
+	                     "Auto-Submitted: auto-generated\n"
+	                     "Content-Type: text/plain; charset=iso-8859-1\n\nIt is broken. Caf\xe9.\n";
+	char *name = g_strnfill(1200, 'X');
+	char *noisy = g_strdup_printf(
+		"Received: from mx.example.com (mx.example.com [192.0.2.1])\n"
+		"\tby mx.example.org with ESMTPS id 1\n"
+		"\tfor <support@example.com>; Mon, 2 Nov 2026 10:33:25 +0000\n"
+		"DKIM-Signature: v=1; a=rsa-sha256; d=example.com;\n b=abc\n"
+		"FROM: Ann <ann@example.com>\n"
+		"X-MS-Exchange-Organization-SCL: 1\n"
+		"%s: value\n continued\n"
+		"To: support@example.com\nSubject : printer\nX-Mailer: Outlook\n"
+		"Message-ID: <m1@example.com>\nreferences: <r1@example.com>\nX-Spam-Score: 0.1\n"
+		"auto-submitted: auto-generated\n"
+		"Content-type: text/plain; charset=iso-8859-1\nX-Last: 1\n\nIt is broken. Caf\xe9.\n", name);
+	pd_message *a = parse_ok(plain), *b = parse_ok(noisy);
+
+	g_assert_cmpstr(b->from->addr, ==, "ann@example.com");
+	g_assert_cmpstr(b->subject, ==, "printer");
+	g_assert_cmpstr(b->body, ==, "It is broken. Café.");
+	g_assert_cmpuint(b->references->len, ==, 1);
+	g_assert_true(b->flags & PD_MSG_AUTO_SUBMITTED);
+	g_assert_cmpuint(b->size, ==, strlen(noisy));
+	assert_same_message(a, b, TRUE);
+	pd_message_free(&a);
+	pd_message_free(&b);
+	assert_same_byte_by_byte(noisy, strlen(noisy));
+	g_free(noisy);
+	g_free(name);
+}
+
 static char *
 nested_mail(int depth)
 {
@@ -1661,6 +1701,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/byte-by-byte", test_byte_by_byte);
 	g_test_add_func("/parse/bare-cr-and-lf", test_bare_cr_and_lf);
 	g_test_add_func("/parse/overlong-lines", test_overlong_lines);
+	g_test_add_func("/parse/unread-fields", test_unread_fields);
 	g_test_add_func("/parse/no-end-of-headers", test_no_end_of_headers);
 	g_test_add_func("/parse/limit/header-count", test_limit_header_count);
 	g_test_add_func("/parse/limit/header-size", test_limit_header_size);

@@ -525,12 +525,12 @@ pd_charset_to_utf8(const char *charset, const char *data, gsize len, const char 
 	if (memchr(out->str, '\0', out->len) != NULL) {
 		/* Every path above yields valid UTF-8 (validated, or iconv's
 		 * output), but a NUL in the input passes through any of them. */
-		GString *clean = g_string_sized_new(out->len + 16);
+		GByteArray *clean = g_byte_array_sized_new((guint)out->len + 16);
 		char *valid;
 
 		pd_text_append_without_nul(clean, out->str, out->len);
-		valid = g_utf8_make_valid(clean->str, (gssize)clean->len);
-		g_string_free(clean, TRUE);
+		valid = g_utf8_make_valid((const char *)clean->data, (gssize)clean->len);
+		g_byte_array_unref(clean);
 		g_string_free(out, TRUE);
 		return valid;
 	}

@@ -1,4 +1,6 @@
-/* flags.c: what kind of mail this is: automatic, out of office, bounce, mailing list, our own. */
+/* flags.c: what kind of mail this is: automatic, out of office, bounce, mailing list, our own.
+ * GMime is given only the header fields in kept_fields (input.c): a field
+ * read here must be there. */
 #include "parse-private.h"
 
 #include <string.h>

@@ -1,4 +1,6 @@
-/* headers.c: the top-level header fields: subject, addresses, Message-IDs, date, charset fixes. */
+/* headers.c: the top-level header fields: subject, addresses, Message-IDs, date, charset fixes.
+ * GMime is given only the header fields in kept_fields (input.c): a field
+ * read here must be there. */
 #include "parse-private.h"
 
 #include <string.h>

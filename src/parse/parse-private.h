@@ -26,7 +26,7 @@ typedef struct {
 gboolean pd_parse_limit(pd_parse_ctx *ctx, const char *what, guint64 limit, const char *key);
 
 /* ---- text.c: string hygiene ---- */
-void pd_text_append_without_nul(GString *out, const char *s, gsize len);
+void pd_text_append_without_nul(GByteArray *out, const char *s, gsize len);
 char *pd_text_clean_line(const char *s);         /* one line, trimmed; "" for NULL */
 char *pd_text_clean_optional(const char *s);     /* same, NULL when empty */
 char *pd_text_normalize_body(char *text);        /* LF only, no trailing space; takes text */

@@ -85,7 +85,7 @@ pd_utf8_valid(const char *s, gsize len)
 /* Later stages keep strings in C strings and GVariants: a NUL would cut the
  * text short and invalid UTF-8 would be rejected by GVariant. */
 void
-pd_text_append_without_nul(GString *out, const char *s, gsize len)
+pd_text_append_without_nul(GByteArray *out, const char *s, gsize len)
 {
 	const char *end = s + len;
 
@@ -93,10 +93,10 @@ pd_text_append_without_nul(GString *out, const char *s, gsize len)
 		const char *nul = memchr(s, '\0', (gsize)(end - s));
 		gsize run = nul ? (gsize)(nul - s) : (gsize)(end - s);
 
-		g_string_append_len(out, s, (gssize)run);
+		g_byte_array_append(out, (const guint8 *)s, (guint)run);
 		if (nul == NULL)
 			break;
-		g_string_append(out, PD_UTF8_REPLACEMENT);
+		g_byte_array_append(out, (const guint8 *)PD_UTF8_REPLACEMENT, sizeof PD_UTF8_REPLACEMENT - 1);
 		s = nul + 1;
 	}
 }
