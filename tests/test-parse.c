@@ -955,6 +955,33 @@ test_unread_fields(void)
 	g_free(name);
 }
 
+/* A thread's first message meets the buffers the thread keeps with no
+ * storage yet. The fuzzer found "B:)" there: its only field is not given
+ * to GMime, so the boundary stream's first look was at an empty buffer. */
+static gpointer
+parse_in_thread(gpointer raw)
+{
+	pd_cause cause;
+	pd_message *msg = pd_message_parse(raw, strlen(raw), NULL, &cause, NULL);
+
+	g_assert_cmpint(cause, ==, strcmp(raw, "B:)") == 0 ? PD_CAUSE_NO_SENDER : PD_CAUSE_NONE);
+	return msg;
+}
+
+static void
+test_first_on_thread(void)
+{
+	const char *const inputs[] = { "B:)", simple_mail };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		pd_message *msg = g_thread_join(g_thread_new("parse", parse_in_thread, (gpointer)inputs[i]));
+
+		g_assert_cmpuint(msg->size, ==, strlen(inputs[i]));
+		g_assert_cmpstr(msg->body, ==, i == 0 ? "" : "Hello,\nthe printer is on fire.");
+		pd_message_free(&msg);
+	}
+}
+
 static char *
 nested_mail(int depth)
 {
@@ -1702,6 +1729,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/bare-cr-and-lf", test_bare_cr_and_lf);
 	g_test_add_func("/parse/overlong-lines", test_overlong_lines);
 	g_test_add_func("/parse/unread-fields", test_unread_fields);
+	g_test_add_func("/parse/first-on-thread", test_first_on_thread);
 	g_test_add_func("/parse/no-end-of-headers", test_no_end_of_headers);
 	g_test_add_func("/parse/limit/header-count", test_limit_header_count);
 	g_test_add_func("/parse/limit/header-size", test_limit_header_size);

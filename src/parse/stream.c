@@ -745,8 +745,9 @@ static gboolean
 fixer_advance(PdBoundaryStream *f)
 {
 	for (;;) {
-		guint8 *start = f->buf->data + f->ready;
+		/* a new thread's buffer has no storage yet: data is NULL */
 		gsize avail = f->buf->len - f->ready;
+		guint8 *start = avail > 0 ? f->buf->data + f->ready : NULL;
 		guint8 *nl = avail > 0 ? memchr(start, '\n', avail) : NULL;
 		guint old;
 		ssize_t n;
@@ -789,7 +790,8 @@ fixer_read(GMimeStream *stream, char *buf, size_t len)
 	while (f->ready - f->head < len && fixer_advance(f))
 		;
 	n = MIN(len, f->ready - f->head);
-	memcpy(buf, f->buf->data + f->head, n);
+	if (n > 0)
+		memcpy(buf, f->buf->data + f->head, n);
 	f->head += n;
 	if (f->head == f->buf->len) {
 		g_byte_array_set_size(f->buf, 0);
