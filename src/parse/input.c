@@ -291,7 +291,7 @@ pd_head_parser_input(const pd_head *head, GMimeStream *src)
 		g_mime_stream_seek(src, src->bound_start, GMIME_STREAM_SEEK_SET);
 		return g_object_ref(src);
 	}
-	prepared = pd_spare_take(&spare_head);
+	prepared = pd_spare_take(&spare_head, 0);
 	head_prepared(head, prepared);
 	bytes = g_bytes_new_with_free_func(prepared->data, prepared->len, spare_head_give, prepared);
 	joined = pd_join_stream_new(bytes, src, (gint64)head->end);

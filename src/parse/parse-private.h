@@ -74,8 +74,9 @@ GMimeStream *pd_boundary_stream_new(GMimeStream *inner, pd_census_fn notify, gpo
 /* The bytes within a memory stream's bounds, in place, len of them; NULL
  * for any other stream. */
 const guint8 *pd_stream_memory(GMimeStream *stream, gsize *len);
-/* A byte array kept in spare by this thread (emptied), or a new one. */
-GByteArray *pd_spare_take(GPrivate *spare);
+/* A byte array kept in spare by this thread (emptied), or a new one with
+ * room for reserve bytes (storage, when reserve > 0). */
+GByteArray *pd_spare_take(GPrivate *spare, gsize reserve);
 /* buf back into spare if that is empty and buf holds at most keep bytes;
  * otherwise freed. */
 void pd_spare_give(GPrivate *spare, GByteArray *buf, gsize keep);

@@ -381,7 +381,7 @@ static GPrivate spare_file = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
 static gboolean
 read_whole(int fd, gsize size, GByteArray **bytes)
 {
-	GByteArray *buf = pd_spare_take(&spare_file);
+	GByteArray *buf = pd_spare_take(&spare_file, 0);
 	gsize done = 0;
 
 	g_byte_array_set_size(buf, (guint)size);

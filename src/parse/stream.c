@@ -428,12 +428,12 @@ pd_stream_memory(GMimeStream *stream, gsize *len)
 }
 
 GByteArray *
-pd_spare_take(GPrivate *spare)
+pd_spare_take(GPrivate *spare, gsize reserve)
 {
 	GByteArray *buf = g_private_get(spare);
 
 	if (buf == NULL)
-		return g_byte_array_new();
+		return g_byte_array_sized_new((guint)reserve);
 	g_private_set(spare, NULL);
 	return buf;
 }
@@ -456,7 +456,7 @@ static GPrivate spare_buf = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
 static void
 pd_boundary_stream_init(PdBoundaryStream *self)
 {
-	self->buf = pd_spare_take(&spare_buf);
+	self->buf = pd_spare_take(&spare_buf, 2 * FIXER_CHUNK);
 	self->open = g_array_new(FALSE, FALSE, sizeof(open_boundary));
 	g_array_set_clear_func(self->open, open_boundary_clear);
 }
@@ -745,9 +745,8 @@ static gboolean
 fixer_advance(PdBoundaryStream *f)
 {
 	for (;;) {
-		/* a new thread's buffer has no storage yet: data is NULL */
+		guint8 *start = f->buf->data + f->ready;
 		gsize avail = f->buf->len - f->ready;
-		guint8 *start = avail > 0 ? f->buf->data + f->ready : NULL;
 		guint8 *nl = avail > 0 ? memchr(start, '\n', avail) : NULL;
 		guint old;
 		ssize_t n;
@@ -790,8 +789,7 @@ fixer_read(GMimeStream *stream, char *buf, size_t len)
 	while (f->ready - f->head < len && fixer_advance(f))
 		;
 	n = MIN(len, f->ready - f->head);
-	if (n > 0)
-		memcpy(buf, f->buf->data + f->head, n);
+	memcpy(buf, f->buf->data + f->head, n);
 	f->head += n;
 	if (f->head == f->buf->len) {
 		g_byte_array_set_size(f->buf, 0);
