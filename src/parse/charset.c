@@ -257,8 +257,7 @@ ascii_lower(const char *s, char *buf, gsize size)
 	gsize len = strlen(s);
 	char *lower = len < size ? buf : g_malloc(len + 1);
 
-	for (gsize i = 0; i <= len; i++)
-		lower[i] = g_ascii_isupper(s[i]) ? (char)(s[i] - 'A' + 'a') : s[i];
+	pd_ascii_lower(lower, s, len + 1);
 	return lower;
 }
 

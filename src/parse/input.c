@@ -1,5 +1,6 @@
 /* input.c: the first bytes of a message: the header block found, checked against the limits and prepared for GMime. */
 #include "parse-private.h"
+#include "text.h"
 
 #include <string.h>
 
@@ -54,8 +55,7 @@ field_kept(const char *name, gsize len)
 		return len <= 998;
 	if (len > KEPT_NAME_MAX)
 		return FALSE;
-	for (gsize i = 0; i < len; i++)
-		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+	pd_ascii_lower(lower, name, len);
 	lower[len] = '\0';
 	return g_hash_table_contains(g_once(&once, kept_table_new, NULL), lower);
 }

@@ -19,4 +19,12 @@ pd_utf8_width(guchar c)
 	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
 }
 
+/* The len bytes at s into dst, ASCII letters in lower case. */
+static inline void
+pd_ascii_lower(char *dst, const char *s, gsize len)
+{
+	for (gsize i = 0; i < len; i++)
+		dst[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + ('a' - 'A')) : s[i];
+}
+
 #endif
