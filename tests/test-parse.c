@@ -955,6 +955,52 @@ test_unread_fields(void)
 	g_free(name);
 }
 
+/* A field given more than once counts as in GMime's message object: the
+ * addresses of every repetition, the last Date and Message-ID, the first
+ * of anything else. The fields postdesk reads are taken from the input,
+ * not from GMime, so this holds them to it; the NUL in a display name is
+ * replaced, as in the block GMime is given. */
+static void
+test_repeated_fields(void)
+{
+	static const char raw[] =
+		"From: First <first@example.com>\r\n"
+		"Subject: the first subject\r\n"
+		"To: a@example.com,\r\n\tb@example.com\r\n"
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+		"Message-ID: <one@example.com>\r\n"
+		"From: Second <second@example.com>\r\n"
+		"To: =?utf-8?q?C=C3=A9line?= <c@example.com>\r\n"
+		"Cc: Nul\0Name <n@example.com>\r\n"
+		"Subject: the second subject\r\n"
+		"Date: Tue, 3 Nov 2026 10:00:00 +0000\r\n"
+		"Message-ID: <two@example.com>\r\n"
+		"Precedence: bulk\r\n"
+		"Precedence: list\r\n"
+		"\r\nbody\r\n";
+	pd_cause cause;
+	pd_message *msg = pd_message_parse(raw, sizeof raw - 1, NULL, &cause, NULL);
+
+	g_assert_cmpint(cause, ==, PD_CAUSE_NONE);
+	g_assert_cmpstr(msg->from->addr, ==, "first@example.com");
+	g_assert_cmpstr(msg->from->name, ==, "First");
+	g_assert_cmpstr(msg->subject, ==, "the first subject");
+	g_assert_cmpuint(msg->to->len, ==, 3);
+	g_assert_cmpstr(((pd_address *)msg->to->pdata[0])->addr, ==, "a@example.com");
+	g_assert_cmpstr(((pd_address *)msg->to->pdata[1])->addr, ==, "b@example.com");
+	g_assert_cmpstr(((pd_address *)msg->to->pdata[2])->addr, ==, "c@example.com");
+	g_assert_cmpstr(((pd_address *)msg->to->pdata[2])->name, ==, "Céline");
+	g_assert_cmpuint(msg->cc->len, ==, 1);
+	g_assert_cmpstr(((pd_address *)msg->cc->pdata[0])->name, ==, "Nul\xEF\xBF\xBD" "Name");
+	g_assert_cmpint(msg->date, ==, 1793700000);
+	g_assert_cmpstr(msg->message_id, ==, "two@example.com");
+	g_assert_true(msg->flags & PD_MSG_AUTO_SUBMITTED);
+	g_assert_false(msg->flags & PD_MSG_LIST);
+	g_assert_cmpstr(msg->body, ==, "body");
+	pd_message_free(&msg);
+	assert_same_byte_by_byte(raw, sizeof raw - 1);
+}
+
 /* A thread's first message meets the buffers the thread keeps with no
  * storage yet. The fuzzer found "B:)" there: its only field is not given
  * to GMime, so the boundary stream's first look was at an empty buffer. */
@@ -1730,6 +1776,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/overlong-lines", test_overlong_lines);
 	g_test_add_func("/parse/unread-fields", test_unread_fields);
 	g_test_add_func("/parse/first-on-thread", test_first_on_thread);
+	g_test_add_func("/parse/repeated-fields", test_repeated_fields);
 	g_test_add_func("/parse/no-end-of-headers", test_no_end_of_headers);
 	g_test_add_func("/parse/limit/header-count", test_limit_header_count);
 	g_test_add_func("/parse/limit/header-size", test_limit_header_size);

@@ -204,8 +204,11 @@ pd_attach_message(pd_parse_ctx *ctx, GMimeMessagePart *mp)
 		name = g_mime_object_get_content_type_parameter(obj, "name");
 	a->filename = file_name(name);
 	if (inner != NULL) {
-		a->message_subject = pd_header_text(ctx, GMIME_OBJECT(inner), "Subject");
-		a->message_from = pd_header_first_addr(ctx, GMIME_OBJECT(inner), "From");
+		pd_fields *fields = pd_fields_of_object(ctx->po, GMIME_OBJECT(inner));
+
+		a->message_subject = pd_header_text(ctx, fields, "Subject");
+		a->message_from = pd_header_first_addr(ctx, fields, "From");
+		pd_fields_free(fields);
 	}
 	if (a->filename == NULL)
 		a->filename = g_strconcat(a->message_subject ? a->message_subject : "message", ".eml", NULL);

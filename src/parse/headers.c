@@ -1,6 +1,5 @@
 /* headers.c: the top-level header fields: subject, addresses, Message-IDs, date, charset fixes.
- * GMime is given only the header fields in kept_fields (input.c): a field
- * read here must be there. */
+ * A field read here must be in read_fields (fields.c). */
 #include "parse-private.h"
 
 #include <string.h>
@@ -13,11 +12,9 @@
 /* The raw value with its encoded words relabelled where GMime would
  * decode them wrong, or NULL when GMime's own decoding is right. */
 static char *
-fixed_raw_value(GMimeObject *obj, const char *name)
+fixed_raw_value(const pd_fields *fields, const char *name)
 {
-	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
-	GMimeHeader *h = list != NULL ? g_mime_header_list_get_header(list, name) : NULL;
-	const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+	const char *raw = pd_fields_raw(fields, name, 0);
 
 	if (raw == NULL || strstr(raw, "=?") == NULL)
 		return NULL;
@@ -25,13 +22,13 @@ fixed_raw_value(GMimeObject *obj, const char *name)
 }
 
 char *
-pd_header_text(pd_parse_ctx *ctx, GMimeObject *obj, const char *name)
+pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
 {
-	char *fixed = fixed_raw_value(obj, name);
+	char *fixed = fixed_raw_value(fields, name);
 	char *unfolded, *decoded, *clean;
 
 	if (fixed == NULL)
-		return pd_text_clean_optional(g_mime_object_get_header(obj, name));
+		return pd_text_clean_optional(pd_fields_get(fields, name, 0));
 	unfolded = g_mime_utils_header_unfold(fixed);
 	decoded = g_mime_utils_header_decode_text(ctx->po, unfolded);
 	clean = pd_text_clean_optional(decoded);
@@ -90,23 +87,34 @@ collect_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
 	}
 }
 
-/* The addresses of a field; display names in unknown or mislabelled
- * charsets are parsed again from the relabelled raw value. */
 static void
-collect_field(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAddressList *parsed,
-              GPtrArray *out)
+collect_parsed(pd_parse_ctx *ctx, const char *value, GPtrArray *out)
 {
-	char *fixed = fixed_raw_value(GMIME_OBJECT(mime), name);
-	InternetAddressList *list;
+	InternetAddressList *list = internet_address_list_parse(ctx->po, value);
 
-	if (fixed == NULL) {
-		collect_mailboxes(parsed, out, 0);
-		return;
-	}
-	list = internet_address_list_parse(ctx->po, fixed);
-	collect_mailboxes(list != NULL ? list : parsed, out, 0);
+	collect_mailboxes(list, out, 0);
 	if (list != NULL)
 		g_object_unref(list);
+}
+
+/* The addresses of a field, and of each repetition of it after the first,
+ * as GMime's message object has them; display names in unknown or
+ * mislabelled charsets are parsed again from the relabelled raw value of
+ * the first. */
+static void
+collect_field(pd_parse_ctx *ctx, const pd_fields *fields, const char *name, GPtrArray *out)
+{
+	char *fixed = fixed_raw_value(fields, name);
+	InternetAddressList *list = fixed != NULL ? internet_address_list_parse(ctx->po, fixed) : NULL;
+	const char *raw;
+
+	if (list != NULL) {
+		collect_mailboxes(list, out, 0);
+		g_object_unref(list);
+	} else {
+		for (int i = 0; (raw = pd_fields_raw(fields, name, i)) != NULL; i++)
+			collect_parsed(ctx, raw, out);
+	}
 	g_free(fixed);
 }
 
@@ -135,9 +143,9 @@ is_bare_addr_spec(const char *s)
  * brackets around the address, which GMime rejects as a whole. The last
  * word that is an addr-spec is the address, the words before it the name. */
 static pd_address *
-recover_bare_address(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name)
+recover_bare_address(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
 {
-	char *value = pd_header_text(ctx, GMIME_OBJECT(mime), name);
+	char *value = pd_header_text(ctx, fields, name);
 	char **words;
 	pd_address *a = NULL;
 	int last;
@@ -166,46 +174,44 @@ recover_bare_address(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name)
 }
 
 static pd_address *
-first_usable(pd_parse_ctx *ctx, GMimeMessage *mime, const char *name, InternetAddressList *parsed)
+first_usable(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
 {
 	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
 	pd_address *found = NULL;
 
-	collect_field(ctx, mime, name, parsed, all);
+	collect_field(ctx, fields, name, all);
 	for (guint i = 0; i < all->len && found == NULL; i++) {
 		if (address_is_usable(all->pdata[i]))
 			found = g_ptr_array_steal_index(all, i);
 	}
 	g_ptr_array_unref(all);
-	return found != NULL ? found : recover_bare_address(ctx, mime, name);
+	return found != NULL ? found : recover_bare_address(ctx, fields, name);
 }
 
 static pd_address *
-find_sender(pd_parse_ctx *ctx, GMimeMessage *mime)
+find_sender(pd_parse_ctx *ctx, const pd_fields *fields)
 {
-	pd_address *a = first_usable(ctx, mime, "From", g_mime_message_get_from(mime));
+	pd_address *a = first_usable(ctx, fields, "From");
 
 	if (a == NULL)
-		a = first_usable(ctx, mime, "Sender", g_mime_message_get_sender(mime));
+		a = first_usable(ctx, fields, "Sender");
 	if (a == NULL)
-		a = first_usable(ctx, mime, "Reply-To", g_mime_message_get_reply_to(mime));
+		a = first_usable(ctx, fields, "Reply-To");
 	return a;
 }
 
 char *
-pd_header_first_addr(pd_parse_ctx *ctx, GMimeObject *obj, const char *name)
+pd_header_first_addr(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
 {
-	const char *value = g_mime_object_get_header(obj, name);
-	InternetAddressList *list = value != NULL ? internet_address_list_parse(ctx->po, value) : NULL;
+	const char *value = pd_fields_get(fields, name, 0);
 	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
 	char *addr = NULL;
 
-	collect_mailboxes(list, all, 0);
+	if (value != NULL)
+		collect_parsed(ctx, value, all);
 	if (all->len > 0)
 		addr = g_strdup(((pd_address *)all->pdata[0])->addr);
 	g_ptr_array_unref(all);
-	if (list != NULL)
-		g_object_unref(list);
 	return addr;
 }
 
@@ -282,21 +288,44 @@ first_reference(const char *header)
 	return id ? id : bare_message_id(header);
 }
 
-void
-pd_headers_fill(pd_parse_ctx *ctx, GMimeMessage *mime)
+/* Where a field may be given more than once, the last one counts for the
+ * date and the Message-ID, as in GMime's message object. */
+static gint64
+date_of(const pd_fields *fields)
 {
-	GMimeObject *obj = GMIME_OBJECT(mime);
-	GDateTime *date = g_mime_message_get_date(mime);
+	const char *value = pd_fields_get(fields, "Date", -1);
+	GDateTime *date = value != NULL ? g_mime_utils_header_decode_date(value) : NULL;
+	gint64 t = date != NULL ? g_date_time_to_unix(date) : 0;
+
+	if (date != NULL)
+		g_date_time_unref(date);
+	return t;
+}
+
+static char *
+message_id_of(const pd_fields *fields)
+{
+	const char *value = pd_fields_get(fields, "Message-ID", -1);
+	char *id = value != NULL ? g_mime_utils_decode_message_id(value) : NULL;
+	char *clean = pd_text_clean_optional(id);
+
+	g_free(id);
+	return clean;
+}
+
+void
+pd_headers_fill(pd_parse_ctx *ctx, const pd_fields *fields)
+{
 	pd_message *msg = ctx->msg;
-	char *subject = pd_header_text(ctx, obj, "Subject");
+	char *subject = pd_header_text(ctx, fields, "Subject");
 
 	g_free(msg->subject);
 	msg->subject = subject != NULL ? subject : g_strdup("");
-	msg->from = find_sender(ctx, mime);
-	collect_field(ctx, mime, "To", g_mime_message_get_to(mime), msg->to);
-	collect_field(ctx, mime, "Cc", g_mime_message_get_cc(mime), msg->cc);
-	msg->message_id = pd_text_clean_optional(g_mime_message_get_message_id(mime));
-	msg->in_reply_to = first_reference(g_mime_object_get_header(obj, "In-Reply-To"));
-	add_references(msg->references, g_mime_object_get_header(obj, "References"), -1);
-	msg->date = date ? g_date_time_to_unix(date) : 0;
+	msg->from = find_sender(ctx, fields);
+	collect_field(ctx, fields, "To", msg->to);
+	collect_field(ctx, fields, "Cc", msg->cc);
+	msg->message_id = message_id_of(fields);
+	msg->in_reply_to = first_reference(pd_fields_get(fields, "In-Reply-To", 0));
+	add_references(msg->references, pd_fields_get(fields, "References", 0), -1);
+	msg->date = date_of(fields);
 }

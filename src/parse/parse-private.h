@@ -20,6 +20,9 @@ typedef struct {
 	const pd_attachment_sink *sink;
 } pd_parse_ctx;
 
+/* The header fields postdesk reads of a message (fields.c). */
+typedef struct pd_fields pd_fields;
+
 /* Record the first limit exceeded (later ones are ignored) and stop the
  * parser reading further. The reason reads "<what>: more than <limit>
  * (limits.<key>)". Returns FALSE, for `return pd_parse_limit(...)`. */
@@ -108,12 +111,22 @@ typedef struct {
 	gboolean over_limit; /* the block broke max_header_size or max_header_count */
 	GArray *drop;        /* of gsize start, end pairs: fields left out (NULL: none) */
 	gboolean dropping;   /* the current field is left out, continuations too */
+	GArray *read;        /* of pd_head_field: fields postdesk reads (NULL: none) */
+	gboolean reading;    /* the current field is one, continuations too */
 } pd_head;
+
+typedef struct {
+	const char *name;    /* the entry of the table of fields.c */
+	gsize value;         /* where the value begins (after the colon) */
+	gsize end;           /* where the field ends (after its last line) */
+} pd_head_field;
 
 /* Reads src, or with in_place looks at it where it is when it is in memory. */
 void pd_head_read(pd_head *head, GMimeStream *src, gboolean in_place, const pd_parse_limits *lim);
 pd_cause pd_head_check(const pd_head *head, const pd_parse_limits *lim, char **reason_r);
 GMimeStream *pd_head_headers_only(const pd_head *head);
+/* The fields postdesk reads, as the header block has them. */
+pd_fields *pd_head_fields(const pd_head *head, GMimeParserOptions *po);
 GMimeStream *pd_head_parser_input(const pd_head *head, GMimeStream *src);
 char *pd_head_bare_body(pd_head *head, GMimeStream *src, const char *const *fallback);
 gboolean pd_head_is_blank(pd_head *head, GMimeStream *src);
@@ -124,13 +137,32 @@ void pd_head_clear(pd_head *head);
 pd_message *pd_parse_stream(GMimeStream *stream, guint64 size, const pd_parse_options *opts,
                             gboolean one_byte, pd_cause *cause_r, char **reason_r);
 
+/* ---- fields.c: the header fields postdesk reads, by name ---- */
+/* The entry of the table of fields postdesk reads for a field name (as
+ * written, maybe with white space before the colon); NULL if not read. */
+const char *pd_field_read_name(const char *name, gsize len);
+/* Values are decoded with po (not owned). */
+pd_fields *pd_fields_new(GMimeParserOptions *po);
+/* A field named by an entry of the table; raw is what follows the colon
+ * (NULs are replaced). */
+void pd_fields_add(pd_fields *fields, const char *read_name, const char *raw, gsize len);
+/* The fields of a GMime object's header list (an enclosed message). */
+pd_fields *pd_fields_of_object(GMimeParserOptions *po, GMimeObject *obj);
+void pd_fields_free(pd_fields *fields);
+/* The raw value of the nth field of a name (from 0; the last one when
+ * nth < 0), NULL if there is none. */
+const char *pd_fields_raw(const pd_fields *fields, const char *name, int nth);
+/* The same, unfolded and with its encoded words decoded, as GMime's
+ * g_mime_header_get_value() gives it. */
+const char *pd_fields_get(const pd_fields *fields, const char *name, int nth);
+
 /* ---- headers.c: addresses, Message-IDs, subject, date ---- */
-void pd_headers_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+void pd_headers_fill(pd_parse_ctx *ctx, const pd_fields *fields);
 void pd_address_free(gpointer address);
-/* A header of obj decoded to clean UTF-8 through the charset fixes; NULL if absent. */
-char *pd_header_text(pd_parse_ctx *ctx, GMimeObject *obj, const char *name);
-/* First usable mailbox address of a header ("a@b"), NULL if none. */
-char *pd_header_first_addr(pd_parse_ctx *ctx, GMimeObject *obj, const char *name);
+/* A field decoded to clean UTF-8 through the charset fixes; NULL if absent. */
+char *pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, const char *name);
+/* First usable mailbox address of a field ("a@b"), NULL if none. */
+char *pd_header_first_addr(pd_parse_ctx *ctx, const pd_fields *fields, const char *name);
 
 /* ---- mime.c: the MIME tree: limits, body, attachments ---- */
 void pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
@@ -160,7 +192,8 @@ gboolean pd_tnef_is_tnef(GMimePart *part);
 gboolean pd_tnef_unpack(pd_parse_ctx *ctx, GMimePart *part);
 
 /* ---- flags.c: what kind of mail ---- */
-void pd_flags_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+/* mime (NULL if GMime built none) says whether the message is a report. */
+void pd_flags_fill(pd_parse_ctx *ctx, const pd_fields *fields, GMimeMessage *mime);
 /* A message/delivery-status part: note the failed recipient and the bounce. */
 void pd_flags_delivery_status(pd_parse_ctx *ctx, GMimePart *part);
 

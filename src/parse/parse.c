@@ -221,6 +221,7 @@ parse_headers_only(pd_parse_ctx *ctx, const pd_head *head)
 {
 	GMimeStream *stream = pd_head_headers_only(head);
 	GMimeMessage *mime;
+	pd_fields *fields;
 
 	ctx->guard = NULL;
 	mime = construct(ctx, stream);
@@ -228,8 +229,10 @@ parse_headers_only(pd_parse_ctx *ctx, const pd_head *head)
 	if (mime == NULL)
 		return;
 	ctx->msg->has_headers = TRUE;
-	pd_headers_fill(ctx, mime);
-	pd_flags_fill(ctx, mime);
+	fields = pd_head_fields(head, ctx->po);
+	pd_headers_fill(ctx, fields);
+	pd_flags_fill(ctx, fields, mime);
+	pd_fields_free(fields);
 	g_object_unref(mime);
 }
 
@@ -248,11 +251,14 @@ parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean on
 		ctx->cause = PD_CAUSE_UNPARSABLE;
 		ctx->reason = g_strdup("the MIME parser could not build a message");
 	} else {
+		pd_fields *fields = pd_head_fields(head, ctx->po);
+
 		ctx->msg->has_headers = TRUE;
-		pd_headers_fill(ctx, mime);
+		pd_headers_fill(ctx, fields);
 		if (ctx->cause == PD_CAUSE_NONE)
 			pd_mime_fill(ctx, mime);
-		pd_flags_fill(ctx, mime);
+		pd_flags_fill(ctx, fields, mime);
+		pd_fields_free(fields);
 		g_object_unref(mime);
 	}
 	g_clear_object(&ctx->guard);
