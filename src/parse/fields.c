@@ -129,7 +129,8 @@ find(const pd_fields *fields, const char *name, int nth)
 	for (guint i = 0; i < fields->all->len; i++) {
 		field *f = &g_array_index(fields->all, field, i);
 
-		if (g_ascii_strcasecmp(f->name, name) == 0) {
+		/* f->name is lower case; most names differ in the first letter */
+		if (f->name[0] == g_ascii_tolower(name[0]) && g_ascii_strcasecmp(f->name, name) == 0) {
 			found = f;
 			if (nth-- == 0)
 				return f;

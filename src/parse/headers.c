@@ -288,17 +288,118 @@ first_reference(const char *header)
 	return id ? id : bare_message_id(header);
 }
 
+/* ---- the date ----------------------------------------------------------- */
+
+static gboolean
+digits(const char **p, int min, int max, int *val)
+{
+	int n = 0;
+
+	*val = 0;
+	while (n < max && g_ascii_isdigit(**p)) {
+		*val = *val * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n >= min && !g_ascii_isdigit(**p);
+}
+
+static gboolean
+blanks(const char **p)
+{
+	const char *start = *p;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	return *p > start;
+}
+
+/* Index (from 0) of a three-letter English name among names, or -1. */
+static int
+name_index(const char **p, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (g_ascii_strncasecmp(*p, names[i], 3) == 0) {
+			*p += 3;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar. */
+static gint64
+days_from_civil(int y, int m, int d)
+{
+	gint64 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The date as nearly every client writes it, "[Mon, ]2 Nov 2026 10:00[:00]
+ * +0100", read without GMime's parser, which builds a time zone object
+ * for each date. Anything else, and any value GMime might take otherwise
+ * (a leap second, an impossible day, an odd offset), is left to GMime. */
+static gboolean
+plain_date(const char *s, gint64 *t)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+	static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun",
+	                                      "jul", "aug", "sep", "oct", "nov", "dec" };
+	static const int month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int day, month, year, hour, min, sec = 0, zh, zm, sign;
+
+	blanks(&p);
+	if (g_ascii_isalpha(*p)) {
+		if (name_index(&p, days, 7) < 0 || *p++ != ',')
+			return FALSE;
+		blanks(&p);
+	}
+	if (!digits(&p, 1, 2, &day) || !blanks(&p) || (month = name_index(&p, months, 12)) < 0 ||
+	    !blanks(&p) || !digits(&p, 4, 4, &year) || !blanks(&p) || !digits(&p, 2, 2, &hour) ||
+	    *p++ != ':' || !digits(&p, 2, 2, &min))
+		return FALSE;
+	if (*p == ':' && (p++, !digits(&p, 2, 2, &sec)))
+		return FALSE;
+	if (!blanks(&p) || (*p != '+' && *p != '-'))
+		return FALSE;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!digits(&p, 4, 4, &zh) || (*p != '\0' && !blanks(&p)))
+		return FALSE;
+	zm = zh % 100;
+	zh /= 100;
+	if (year < 1970 || day < 1 || day > month_days[month] ||
+	    (month == 1 && day == 29 && !g_date_is_leap_year((GDateYear)year)) || hour > 23 || min > 59 ||
+	    sec > 59 || zh > 14 || zm > 59)
+		return FALSE;
+	*t = days_from_civil(year, month + 1, day) * 86400 + hour * 3600 + min * 60 + sec -
+	     sign * (zh * 3600 + zm * 60);
+	return TRUE;
+}
+
 /* Where a field may be given more than once, the last one counts for the
  * date and the Message-ID, as in GMime's message object. */
 static gint64
 date_of(const pd_fields *fields)
 {
 	const char *value = pd_fields_get(fields, "Date", -1);
-	GDateTime *date = value != NULL ? g_mime_utils_header_decode_date(value) : NULL;
-	gint64 t = date != NULL ? g_date_time_to_unix(date) : 0;
+	GDateTime *date;
+	gint64 t = 0;
 
-	if (date != NULL)
+	if (value == NULL || plain_date(value, &t)) {
+		return t;
+	}
+	date = g_mime_utils_header_decode_date(value);
+	if (date != NULL) {
+		t = g_date_time_to_unix(date);
 		g_date_time_unref(date);
+	}
 	return t;
 }
 
