@@ -233,9 +233,8 @@ from_mailer_daemon(const pd_message *msg)
 /* multipart/report says what it reports; a bounce without one is known by
  * its sender and subject. */
 static guint32
-bounce_flags(pd_parse_ctx *ctx, GMimeMessage *mime, const char *subject)
+bounce_flags(pd_parse_ctx *ctx, GMimeObject *body, const char *subject)
 {
-	GMimeObject *body = mime != NULL ? g_mime_message_get_mime_part(mime) : NULL;
 	GMimeContentType *ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
 	const char *report = NULL;
 
@@ -281,13 +280,13 @@ ours_flags(pd_parse_ctx *ctx)
 }
 
 void
-pd_flags_fill(pd_parse_ctx *ctx, const pd_fields *fields, GMimeMessage *mime)
+pd_flags_fill(pd_parse_ctx *ctx, const pd_fields *fields, GMimeObject *body)
 {
 	guint32 f = standard_flags(fields) | vendor_flags(fields) | list_flags(fields);
 	char *subject = fold_subject(ctx->msg->subject);
 
 	f |= out_of_office_flags(fields, subject, f);
-	f |= bounce_flags(ctx, mime, subject) | ours_flags(ctx);
+	f |= bounce_flags(ctx, body, subject) | ours_flags(ctx);
 	ctx->msg->flags |= f;
 	g_free(subject);
 }

@@ -498,11 +498,11 @@ fill_body(walk_state *st)
 }
 
 void
-pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime)
+pd_mime_fill(pd_parse_ctx *ctx, GMimeObject *body)
 {
 	walk_state st = { .ctx = ctx, .shown = g_ptr_array_new() };
 
-	walk(&st, g_mime_message_get_mime_part(mime), 0, TRUE, VIEW_SHOWN);
+	walk(&st, body, 0, TRUE, VIEW_SHOWN);
 	if (ctx->cause == PD_CAUSE_NONE)
 		fill_body(&st);
 	g_ptr_array_unref(st.shown);

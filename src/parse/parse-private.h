@@ -165,7 +165,8 @@ char *pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, const char *nam
 char *pd_header_first_addr(pd_parse_ctx *ctx, const pd_fields *fields, const char *name);
 
 /* ---- mime.c: the MIME tree: limits, body, attachments ---- */
-void pd_mime_fill(pd_parse_ctx *ctx, GMimeMessage *mime);
+/* body: the top-level MIME part, as GMime built it. */
+void pd_mime_fill(pd_parse_ctx *ctx, GMimeObject *body);
 /* The content of a part, transfer-decoded, in memory (at most max bytes). */
 GByteArray *pd_mime_part_bytes(GMimePart *part, gsize max);
 gsize pd_qp_decode(const guint8 *in, gsize len, guint8 *out);
@@ -192,8 +193,9 @@ gboolean pd_tnef_is_tnef(GMimePart *part);
 gboolean pd_tnef_unpack(pd_parse_ctx *ctx, GMimePart *part);
 
 /* ---- flags.c: what kind of mail ---- */
-/* mime (NULL if GMime built none) says whether the message is a report. */
-void pd_flags_fill(pd_parse_ctx *ctx, const pd_fields *fields, GMimeMessage *mime);
+/* body (the top-level MIME part; NULL if GMime built none) says whether
+ * the message is a report. */
+void pd_flags_fill(pd_parse_ctx *ctx, const pd_fields *fields, GMimeObject *body);
 /* A message/delivery-status part: note the failed recipient and the bounce. */
 void pd_flags_delivery_status(pd_parse_ctx *ctx, GMimePart *part);
 

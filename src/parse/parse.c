@@ -187,11 +187,14 @@ slot_free(gpointer data)
 
 static GPrivate thread_parser = G_PRIVATE_INIT(slot_free);
 
-static GMimeMessage *
+/* The top-level MIME part: postdesk reads the message's own fields itself
+ * (pd_fields), so GMime builds no message object around the part, with an
+ * address list for each kind of recipient, to be freed unread. */
+static GMimeObject *
 construct(pd_parse_ctx *ctx, GMimeStream *stream)
 {
 	parser_slot *slot = g_private_get(&thread_parser);
-	GMimeMessage *mime;
+	GMimeObject *body;
 
 	if (slot == NULL) {
 		slot = g_new0(parser_slot, 1);
@@ -206,10 +209,10 @@ construct(pd_parse_ctx *ctx, GMimeStream *stream)
 	g_assert(!slot->busy);
 	slot->busy = TRUE;
 	g_mime_parser_init_with_stream(slot->parser, stream);
-	mime = g_mime_parser_construct_message(slot->parser, ctx->po);
+	body = g_mime_parser_construct_part(slot->parser, ctx->po);
 	g_mime_parser_init_with_stream(slot->parser, slot->idle);
 	slot->busy = FALSE;
-	return mime;
+	return body;
 }
 
 /* ---- the order of things ---------------------------------------------- */
@@ -220,20 +223,20 @@ static void
 parse_headers_only(pd_parse_ctx *ctx, const pd_head *head)
 {
 	GMimeStream *stream = pd_head_headers_only(head);
-	GMimeMessage *mime;
+	GMimeObject *body;
 	pd_fields *fields;
 
 	ctx->guard = NULL;
-	mime = construct(ctx, stream);
+	body = construct(ctx, stream);
 	g_object_unref(stream);
-	if (mime == NULL)
+	if (body == NULL)
 		return;
 	ctx->msg->has_headers = TRUE;
 	fields = pd_head_fields(head, ctx->po);
 	pd_headers_fill(ctx, fields);
-	pd_flags_fill(ctx, fields, mime);
+	pd_flags_fill(ctx, fields, body);
 	pd_fields_free(fields);
-	g_object_unref(mime);
+	g_object_unref(body);
 }
 
 static void
@@ -241,13 +244,13 @@ parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean on
 {
 	GMimeStream *input = pd_head_parser_input(head, src);
 	GMimeStream *fixed = pd_boundary_stream_new(input, pd_watch_census, ctx);
-	GMimeMessage *mime;
+	GMimeObject *body;
 
 	g_object_unref(input);
 	ctx->guard = pd_guard_stream_new(fixed, one_byte);
 	g_object_unref(fixed);
-	mime = construct(ctx, ctx->guard);
-	if (mime == NULL) {
+	body = construct(ctx, ctx->guard);
+	if (body == NULL) {
 		ctx->cause = PD_CAUSE_UNPARSABLE;
 		ctx->reason = g_strdup("the MIME parser could not build a message");
 	} else {
@@ -256,10 +259,10 @@ parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean on
 		ctx->msg->has_headers = TRUE;
 		pd_headers_fill(ctx, fields);
 		if (ctx->cause == PD_CAUSE_NONE)
-			pd_mime_fill(ctx, mime);
-		pd_flags_fill(ctx, fields, mime);
+			pd_mime_fill(ctx, body);
+		pd_flags_fill(ctx, fields, body);
 		pd_fields_free(fields);
-		g_object_unref(mime);
+		g_object_unref(body);
 	}
 	g_clear_object(&ctx->guard);
 }
