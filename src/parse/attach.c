@@ -206,8 +206,8 @@ pd_attach_message(pd_parse_ctx *ctx, GMimeMessagePart *mp)
 	if (inner != NULL) {
 		pd_fields *fields = pd_fields_of_object(ctx->po, GMIME_OBJECT(inner));
 
-		a->message_subject = pd_header_text(ctx, fields, "Subject");
-		a->message_from = pd_header_first_addr(ctx, fields, "From");
+		a->message_subject = pd_header_text(ctx, fields, PD_FIELD_SUBJECT);
+		a->message_from = pd_header_first_addr(ctx, fields, PD_FIELD_FROM);
 		pd_fields_free(fields);
 	}
 	if (a->filename == NULL)

@@ -1,5 +1,5 @@
 /* headers.c: the top-level header fields: subject, addresses, Message-IDs, date, charset fixes.
- * A field read here must be in read_fields (fields.c). */
+ * The fields it reads are those of pd_field_id (parse-private.h). */
 #include "parse-private.h"
 
 #include <string.h>
@@ -12,9 +12,9 @@
 /* The raw value with its encoded words relabelled where GMime would
  * decode them wrong, or NULL when GMime's own decoding is right. */
 static char *
-fixed_raw_value(const pd_fields *fields, const char *name)
+fixed_raw_value(const pd_fields *fields, pd_field_id id)
 {
-	const char *raw = pd_fields_raw(fields, name, 0);
+	const char *raw = pd_fields_raw(fields, id, 0);
 
 	if (raw == NULL || strstr(raw, "=?") == NULL)
 		return NULL;
@@ -22,13 +22,13 @@ fixed_raw_value(const pd_fields *fields, const char *name)
 }
 
 char *
-pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
+pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id)
 {
-	char *fixed = fixed_raw_value(fields, name);
+	char *fixed = fixed_raw_value(fields, id);
 	char *unfolded, *decoded, *clean;
 
 	if (fixed == NULL)
-		return pd_text_clean_optional(pd_fields_get(fields, name, 0));
+		return pd_text_clean_optional(pd_fields_get(fields, id, 0));
 	unfolded = g_mime_utils_header_unfold(fixed);
 	decoded = g_mime_utils_header_decode_text(ctx->po, unfolded);
 	clean = pd_text_clean_optional(decoded);
@@ -102,9 +102,9 @@ collect_parsed(pd_parse_ctx *ctx, const char *value, GPtrArray *out)
  * mislabelled charsets are parsed again from the relabelled raw value of
  * the first. */
 static void
-collect_field(pd_parse_ctx *ctx, const pd_fields *fields, const char *name, GPtrArray *out)
+collect_field(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id, GPtrArray *out)
 {
-	char *fixed = fixed_raw_value(fields, name);
+	char *fixed = fixed_raw_value(fields, id);
 	InternetAddressList *list = fixed != NULL ? internet_address_list_parse(ctx->po, fixed) : NULL;
 	const char *raw;
 
@@ -112,7 +112,7 @@ collect_field(pd_parse_ctx *ctx, const pd_fields *fields, const char *name, GPtr
 		collect_mailboxes(list, out, 0);
 		g_object_unref(list);
 	} else {
-		for (int i = 0; (raw = pd_fields_raw(fields, name, i)) != NULL; i++)
+		for (int i = 0; (raw = pd_fields_raw(fields, id, i)) != NULL; i++)
 			collect_parsed(ctx, raw, out);
 	}
 	g_free(fixed);
@@ -143,9 +143,9 @@ is_bare_addr_spec(const char *s)
  * brackets around the address, which GMime rejects as a whole. The last
  * word that is an addr-spec is the address, the words before it the name. */
 static pd_address *
-recover_bare_address(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
+recover_bare_address(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id)
 {
-	char *value = pd_header_text(ctx, fields, name);
+	char *value = pd_header_text(ctx, fields, id);
 	char **words;
 	pd_address *a = NULL;
 	int last;
@@ -174,36 +174,36 @@ recover_bare_address(pd_parse_ctx *ctx, const pd_fields *fields, const char *nam
 }
 
 static pd_address *
-first_usable(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
+first_usable(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id)
 {
 	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
 	pd_address *found = NULL;
 
-	collect_field(ctx, fields, name, all);
+	collect_field(ctx, fields, id, all);
 	for (guint i = 0; i < all->len && found == NULL; i++) {
 		if (address_is_usable(all->pdata[i]))
 			found = g_ptr_array_steal_index(all, i);
 	}
 	g_ptr_array_unref(all);
-	return found != NULL ? found : recover_bare_address(ctx, fields, name);
+	return found != NULL ? found : recover_bare_address(ctx, fields, id);
 }
 
 static pd_address *
 find_sender(pd_parse_ctx *ctx, const pd_fields *fields)
 {
-	pd_address *a = first_usable(ctx, fields, "From");
+	pd_address *a = first_usable(ctx, fields, PD_FIELD_FROM);
 
 	if (a == NULL)
-		a = first_usable(ctx, fields, "Sender");
+		a = first_usable(ctx, fields, PD_FIELD_SENDER);
 	if (a == NULL)
-		a = first_usable(ctx, fields, "Reply-To");
+		a = first_usable(ctx, fields, PD_FIELD_REPLY_TO);
 	return a;
 }
 
 char *
-pd_header_first_addr(pd_parse_ctx *ctx, const pd_fields *fields, const char *name)
+pd_header_first_addr(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id)
 {
-	const char *value = pd_fields_get(fields, name, 0);
+	const char *value = pd_fields_get(fields, id, 0);
 	GPtrArray *all = g_ptr_array_new_with_free_func(pd_address_free);
 	char *addr = NULL;
 
@@ -388,7 +388,7 @@ plain_date(const char *s, gint64 *t)
 static gint64
 date_of(const pd_fields *fields)
 {
-	const char *value = pd_fields_get(fields, "Date", -1);
+	const char *value = pd_fields_get(fields, PD_FIELD_DATE, -1);
 	GDateTime *date;
 	gint64 t = 0;
 
@@ -406,7 +406,7 @@ date_of(const pd_fields *fields)
 static char *
 message_id_of(const pd_fields *fields)
 {
-	const char *value = pd_fields_get(fields, "Message-ID", -1);
+	const char *value = pd_fields_get(fields, PD_FIELD_MESSAGE_ID, -1);
 	char *id = value != NULL ? g_mime_utils_decode_message_id(value) : NULL;
 	char *clean = pd_text_clean_optional(id);
 
@@ -418,15 +418,15 @@ void
 pd_headers_fill(pd_parse_ctx *ctx, const pd_fields *fields)
 {
 	pd_message *msg = ctx->msg;
-	char *subject = pd_header_text(ctx, fields, "Subject");
+	char *subject = pd_header_text(ctx, fields, PD_FIELD_SUBJECT);
 
 	g_free(msg->subject);
 	msg->subject = subject != NULL ? subject : g_strdup("");
 	msg->from = find_sender(ctx, fields);
-	collect_field(ctx, fields, "To", msg->to);
-	collect_field(ctx, fields, "Cc", msg->cc);
+	collect_field(ctx, fields, PD_FIELD_TO, msg->to);
+	collect_field(ctx, fields, PD_FIELD_CC, msg->cc);
 	msg->message_id = message_id_of(fields);
-	msg->in_reply_to = first_reference(pd_fields_get(fields, "In-Reply-To", 0));
-	add_references(msg->references, pd_fields_get(fields, "References", 0), -1);
+	msg->in_reply_to = first_reference(pd_fields_get(fields, PD_FIELD_IN_REPLY_TO, 0));
+	add_references(msg->references, pd_fields_get(fields, PD_FIELD_REFERENCES, 0), -1);
 	msg->date = date_of(fields);
 }

@@ -72,9 +72,9 @@ is_blank_line(const char *line, gsize len)
 static gboolean
 read_field(pd_head *head, const char *line, const char *colon, gsize start)
 {
-	pd_head_field f = { pd_field_read_name(line, (gsize)(colon - line)), 0, 0 };
+	pd_head_field f = { 0, 0, 0 };
 
-	if (f.name == NULL)
+	if (!pd_field_read(line, (gsize)(colon - line), &f.id))
 		return FALSE;
 	f.value = start + (gsize)(colon + 1 - line);
 	if (head->read == NULL)
@@ -253,7 +253,7 @@ pd_head_fields(const pd_head *head, GMimeParserOptions *po)
 	for (guint i = 0; head->read != NULL && i < head->read->len; i++) {
 		const pd_head_field *f = &g_array_index(head->read, pd_head_field, i);
 
-		pd_fields_add(fields, f->name, head->data + f->value, f->end - f->value);
+		pd_fields_add(fields, f->id, head->data + f->value, f->end - f->value);
 	}
 	return fields;
 }
