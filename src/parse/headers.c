@@ -327,20 +327,6 @@ name_index(const char **p, const char *const *names, int n)
 	return -1;
 }
 
-/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar. */
-static gint64
-days_from_civil(int y, int m, int d)
-{
-	gint64 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The date as nearly every client writes it, "[Mon, ]2 Nov 2026 10:00[:00]
  * +0100", read without GMime's parser, which builds a time zone object
  * for each date. Anything else, and any value GMime might take otherwise
@@ -351,9 +337,9 @@ plain_date(const char *s, gint64 *t)
 	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
 	static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun",
 	                                      "jul", "aug", "sep", "oct", "nov", "dec" };
-	static const int month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	const char *p = s;
-	int day, month, year, hour, min, sec = 0, zh, zm, sign;
+	int day, month, year, hour, min, sec = 0, zone, sign;
+	GDateTime *utc;
 
 	blanks(&p);
 	if (g_ascii_isalpha(*p)) {
@@ -370,16 +356,15 @@ plain_date(const char *s, gint64 *t)
 	if (!blanks(&p) || (*p != '+' && *p != '-'))
 		return FALSE;
 	sign = *p++ == '-' ? -1 : 1;
-	if (!digits(&p, 4, 4, &zh) || (*p != '\0' && !blanks(&p)))
+	if (!digits(&p, 4, 4, &zone) || (*p != '\0' && !blanks(&p)) || year < 1970 ||
+	    zone / 100 > 14 || zone % 100 > 59)
 		return FALSE;
-	zm = zh % 100;
-	zh /= 100;
-	if (year < 1970 || day < 1 || day > month_days[month] ||
-	    (month == 1 && day == 29 && !g_date_is_leap_year((GDateYear)year)) || hour > 23 || min > 59 ||
-	    sec > 59 || zh > 14 || zm > 59)
+	/* NULL for what is not a time: 30 February, a leap second, 24:00 */
+	utc = g_date_time_new_utc(year, month + 1, day, hour, min, sec);
+	if (utc == NULL)
 		return FALSE;
-	*t = days_from_civil(year, month + 1, day) * 86400 + hour * 3600 + min * 60 + sec -
-	     sign * (zh * 3600 + zm * 60);
+	*t = g_date_time_to_unix(utc) - sign * (zone / 100 * 3600 + zone % 100 * 60);
+	g_date_time_unref(utc);
 	return TRUE;
 }
 
@@ -392,9 +377,8 @@ date_of(const pd_fields *fields)
 	GDateTime *date;
 	gint64 t = 0;
 
-	if (value == NULL || plain_date(value, &t)) {
+	if (value == NULL || plain_date(value, &t))
 		return t;
-	}
 	date = g_mime_utils_header_decode_date(value);
 	if (date != NULL) {
 		t = g_date_time_to_unix(date);
