@@ -173,22 +173,25 @@ pd_fields_raw(const pd_fields *fields, pd_field_id id, int nth)
 	return f != NULL ? f->raw : NULL;
 }
 
-/* What g_mime_header_get_value() makes of a raw value: unfolded, and
- * decoded, which changes nothing in ASCII without an encoded word. */
+char *
+pd_header_decode(GMimeParserOptions *po, const char *raw)
+{
+	char *unfolded = g_mime_utils_header_unfold(raw), *decoded;
+
+	/* decoding changes nothing in ASCII without an encoded word */
+	if (strstr(unfolded, "=?") == NULL && pd_text_is_ascii(unfolded, strlen(unfolded)))
+		return unfolded;
+	decoded = g_mime_utils_header_decode_text(po, unfolded);
+	g_free(unfolded);
+	return decoded;
+}
+
 const char *
 pd_fields_get(const pd_fields *fields, pd_field_id id, int nth)
 {
 	field *f = find(fields, id, nth);
 
-	if (f != NULL && f->value == NULL) {
-		char *unfolded = g_mime_utils_header_unfold(f->raw);
-
-		if (strstr(unfolded, "=?") == NULL && pd_text_is_ascii(unfolded, strlen(unfolded))) {
-			f->value = unfolded;
-		} else {
-			f->value = g_mime_utils_header_decode_text(fields->po, unfolded);
-			g_free(unfolded);
-		}
-	}
+	if (f != NULL && f->value == NULL)
+		f->value = pd_header_decode(fields->po, f->raw);
 	return f != NULL ? f->value : NULL;
 }

@@ -25,15 +25,13 @@ char *
 pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id)
 {
 	char *fixed = fixed_raw_value(fields, id);
-	char *unfolded, *decoded, *clean;
+	char *decoded, *clean;
 
 	if (fixed == NULL)
 		return pd_text_clean_optional(pd_fields_get(fields, id, 0));
-	unfolded = g_mime_utils_header_unfold(fixed);
-	decoded = g_mime_utils_header_decode_text(ctx->po, unfolded);
+	decoded = pd_header_decode(ctx->po, fixed);
 	clean = pd_text_clean_optional(decoded);
 	g_free(fixed);
-	g_free(unfolded);
 	g_free(decoded);
 	return clean;
 }
@@ -87,14 +85,17 @@ collect_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
 	}
 }
 
-static void
+/* The mailboxes of an address list; FALSE if GMime finds none. */
+static gboolean
 collect_parsed(pd_parse_ctx *ctx, const char *value, GPtrArray *out)
 {
 	InternetAddressList *list = internet_address_list_parse(ctx->po, value);
 
+	if (list == NULL)
+		return FALSE;
 	collect_mailboxes(list, out, 0);
-	if (list != NULL)
-		g_object_unref(list);
+	g_object_unref(list);
+	return TRUE;
 }
 
 /* The addresses of a field, and of each repetition of it after the first,
@@ -105,13 +106,9 @@ static void
 collect_field(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id, GPtrArray *out)
 {
 	char *fixed = fixed_raw_value(fields, id);
-	InternetAddressList *list = fixed != NULL ? internet_address_list_parse(ctx->po, fixed) : NULL;
 	const char *raw;
 
-	if (list != NULL) {
-		collect_mailboxes(list, out, 0);
-		g_object_unref(list);
-	} else {
+	if (fixed == NULL || !collect_parsed(ctx, fixed, out)) {
 		for (int i = 0; (raw = pd_fields_raw(fields, id, i)) != NULL; i++)
 			collect_parsed(ctx, raw, out);
 	}

@@ -164,8 +164,10 @@ void pd_fields_free(pd_fields *fields);
 /* The raw value of the nth field of a name (from 0; the last one when
  * nth < 0), NULL if there is none. */
 const char *pd_fields_raw(const pd_fields *fields, pd_field_id id, int nth);
-/* The same, unfolded and with its encoded words decoded, as GMime's
- * g_mime_header_get_value() gives it. */
+/* A raw value unfolded and with its encoded words decoded, as GMime's
+ * g_mime_header_get_value() makes it. */
+char *pd_header_decode(GMimeParserOptions *po, const char *raw);
+/* The same of the raw value of pd_fields_raw(), kept with the field. */
 const char *pd_fields_get(const pd_fields *fields, pd_field_id id, int nth);
 
 /* ---- headers.c: addresses, Message-IDs, subject, date ---- */
