@@ -149,20 +149,23 @@ pd_fields_free(pd_fields *fields)
 static field *
 find(const pd_fields *fields, pd_field_id id, int nth)
 {
-	field *found = NULL;
+	field *last = NULL;
 
 	if ((fields->present & (1u << id)) == 0)
 		return NULL;
 	for (guint i = 0; i < fields->all->len; i++) {
 		field *f = &g_array_index(fields->all, field, i);
 
-		if (f->id == id) {
-			found = f;
-			if (nth-- == 0)
-				return f;
-		}
+		if (f->id != id)
+			continue;
+		if (nth == 0)
+			return f;
+		if (nth > 0)
+			nth--;
+		else
+			last = f;
 	}
-	return nth < 0 ? found : NULL;
+	return last;
 }
 
 const char *

@@ -200,7 +200,6 @@ construct(pd_parse_ctx *ctx, GMimeStream *stream)
 		slot = g_new0(parser_slot, 1);
 		slot->parser = g_mime_parser_new();
 		slot->idle = g_mime_stream_mem_new();
-		g_mime_parser_set_format(slot->parser, GMIME_FORMAT_MESSAGE);
 		/* Part contents stay offsets into the (seekable) input, not copies. */
 		g_mime_parser_set_persist_stream(slot->parser, TRUE);
 		g_private_set(&thread_parser, slot);
