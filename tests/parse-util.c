@@ -1,5 +1,6 @@
 /* parse-util.c: what the parser's test programs share: invariants, parse-and-check helpers. */
 #include "parse-util.h"
+#include "parse/parse-private.h"
 
 #include <string.h>
 
@@ -184,4 +185,68 @@ char *
 sha256_hex(const void *data, gsize len)
 {
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+}
+
+/* One address a line, "name <addr>", the name as postdesk keeps it. */
+static void
+describe_address(GString *out, const char *name, const char *addr)
+{
+	char *n = pd_text_clean_optional(name), *a = pd_text_clean_optional(addr);
+
+	if (a != NULL)
+		g_string_append_printf(out, "%s <%s>\n", n != NULL ? n : "(none)", a);
+	g_free(n);
+	g_free(a);
+}
+
+static void
+describe_gmime(GString *out, InternetAddressList *list)
+{
+	for (int i = 0; list != NULL && i < internet_address_list_length(list); i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(ia))
+			describe_gmime(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
+		else
+			describe_address(out, internet_address_get_name(ia),
+			                 internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+	}
+}
+
+gboolean
+plain_addresses_as_gmime(const char *value)
+{
+	GPtrArray *plain = g_ptr_array_new_with_free_func(pd_address_free);
+	GMimeParserOptions *po = g_mime_parser_options_new();
+	InternetAddressList *list;
+	GString *ours, *theirs;
+
+	/* the options the parser gives GMime */
+	g_mime_parser_options_set_rfc2047_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
+	if (!pd_addresses_plain(po, value, plain)) {
+		g_assert_cmpuint(plain->len, ==, 0);
+		g_ptr_array_unref(plain);
+		g_mime_parser_options_free(po);
+		return FALSE;
+	}
+	list = internet_address_list_parse(po, value);
+	ours = g_string_new("");
+	theirs = g_string_new("");
+	for (guint i = 0; i < plain->len; i++) {
+		const pd_address *a = plain->pdata[i];
+
+		describe_address(ours, a->name, a->addr);
+	}
+	describe_gmime(theirs, list);
+	if (list == NULL || strcmp(ours->str, theirs->str) != 0)
+		g_error("address list [%s]: read as\n%sbut GMime reads%s\n%s", value, ours->str,
+		        list == NULL ? " no list" : "", theirs->str);
+	if (list != NULL)
+		g_object_unref(list);
+	g_mime_parser_options_free(po);
+	g_string_free(ours, TRUE);
+	g_string_free(theirs, TRUE);
+	g_ptr_array_unref(plain);
+	return TRUE;
 }

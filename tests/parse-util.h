@@ -23,6 +23,10 @@ const pd_address *address(const GPtrArray *list, guint i);
 char *lf_to_crlf(const char *s);
 /* Equal as GVariants (size ignored when ignore_size); prints both if not. */
 void assert_same_message(pd_message *a, pd_message *b, gboolean ignore_size);
+/* Whether the parser reads the address list value without GMime
+ * (pd_addresses_plain); when it does, its addresses must be those GMime
+ * reads, or the test fails naming the value. */
+gboolean plain_addresses_as_gmime(const char *value);
 /* SHA-256 of bytes as hex; caller frees. */
 char *sha256_hex(const void *data, gsize len);
 

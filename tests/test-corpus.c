@@ -1,7 +1,9 @@
 /* test-corpus.c: every mail of the shared corpus through postdesk's parser, and agreement with other parsers' expected results. */
 #include "corpus-util.h"
+#include "parse-util.h"
 #include "parse/parse.h"
 
+#include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1111,6 +1113,55 @@ test_parse_all(void)
 	g_ptr_array_free(files, TRUE);
 }
 
+/* ---- address lists read without GMime -------------------------------------- */
+
+static const char *const address_fields[] = { "From", "Sender", "Reply-To", "To", "Cc", "Bcc" };
+
+/* Every address field of every corpus mail's top-level header, as GMime's
+ * header list has its raw value: where the parser reads the list without
+ * GMime, it must read what GMime reads (plain_addresses_as_gmime fails
+ * the test otherwise). */
+static void
+test_plain_addresses(void)
+{
+	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+	GMimeParser *parser = g_mime_parser_new();
+	guint values = 0, plain = 0;
+
+	collect("", files);
+	for (guint i = 0; i < files->len; i++) {
+		char *path = g_build_filename(corpus, files->pdata[i], NULL);
+		GMimeStream *file = g_mime_stream_file_open(path, "rb", NULL);
+		GMimeMessage *mime = NULL;
+		GMimeHeaderList *headers;
+
+		if (file != NULL) {
+			g_mime_parser_init_with_stream(parser, file);
+			mime = g_mime_parser_construct_message(parser, NULL);
+			g_object_unref(file);
+		}
+		headers = mime != NULL ? g_mime_object_get_header_list(GMIME_OBJECT(mime)) : NULL;
+		for (int h = 0; headers != NULL && h < g_mime_header_list_get_count(headers); h++) {
+			GMimeHeader *header = g_mime_header_list_get_header_at(headers, h);
+			const char *raw = g_mime_header_get_raw_value(header);
+
+			for (gsize f = 0; raw != NULL && f < G_N_ELEMENTS(address_fields); f++) {
+				if (g_ascii_strcasecmp(g_mime_header_get_name(header), address_fields[f]) == 0) {
+					values++;
+					plain += plain_addresses_as_gmime(raw);
+				}
+			}
+		}
+		if (mime != NULL)
+			g_object_unref(mime);
+		g_free(path);
+	}
+	note("%u of %u address lists read without GMime, each as GMime reads it", plain, values);
+	g_assert_cmpuint(plain, >, 0);
+	g_object_unref(parser);
+	g_ptr_array_free(files, TRUE);
+}
+
 /* ---- the verdict ----------------------------------------------------------- */
 
 static double
@@ -1230,6 +1281,7 @@ main(int argc, char **argv)
 		load_decisions();
 		g_test_add_func("/corpus/1-parse-all", test_parse_all);
 		g_test_add_func("/corpus/2-agreement", test_verdict);
+		g_test_add_func("/corpus/3-plain-addresses", test_plain_addresses);
 	}
 	rc = g_test_run();
 	g_ptr_array_free(disagreements, TRUE);

@@ -1043,6 +1043,74 @@ test_dates(void)
 	}
 }
 
+/* The address lists the parser reads without GMime read as GMime reads
+ * them; the forms it leaves to GMime are left. */
+static void
+test_plain_addresses(void)
+{
+	static const struct {
+		const char *value;
+		gboolean plain;
+	} cases[] = {
+		{ " a@example.com", TRUE },
+		{ " Jane Doe <jane@example.com>", TRUE },
+		{ " \"Doe, Jane\" <jane@example.com>", TRUE },
+		{ " \"Print & Office News\" <news@news.officeworld.example.net>", TRUE },
+		{ "<jane@example.com>", TRUE },
+		{ " a@example.com, b@example.org,\n\tJane <c@example.net>\n", TRUE },
+		{ " a@example.com,", TRUE },
+		{ " a@example.com ,, b@example.org", TRUE },
+		{ " \" Jane \" <j@x.example>", TRUE },
+		{ " \"\" <j@x.example>", TRUE },
+		{ " \"Jane\"Doe <j@x.example>", TRUE },
+		{ " O'Brien <o.brien+desk@x.example>", TRUE },
+		{ " Jane  Doe\t<j@x.example>", TRUE },
+		{ " \"a\tb\" <j@x.example>", TRUE },
+		{ " support@XN.example", TRUE },
+		{ " Jane Doe <jane@xn--bcher-kva.example>", FALSE },
+		{ " jane@sub.XN--bcher-kva.example", FALSE },
+		{ " =?utf-8?q?J=C3=A9r=C3=B4me?= <j@x.example>", TRUE },
+		{ " \"=?utf-8?q?J=C3=A9r=C3=B4me?=\" <j@x.example>", TRUE },
+		{ " =?ISO-2022-JP?B?GyRCOzNLXBsoQiAbJEJCZ0plGyhC?= <d@x.example>", TRUE },
+		{ " =?utf-8?q?Jane?= =?utf-8?q?_Doe?= <j@x.example>, =?koi8-r?b?6cfP0tgg98/My8/XwQ==?= <i@x.example>", TRUE },
+		{ " Jane=?utf-8?q?_Doe?= <j@x.example>", TRUE },
+		{ " =?utf-8?q?J=C3=A9r=C3=B4me?= j@x.example", FALSE },
+		{ " =?utf-8?q?Doe,_Jane?= <j@x.example>", FALSE },
+		{ " =?utf-8?q?Doe.Jane?= <j@x.example>", FALSE },
+		{ " j=?x?=@x.example", TRUE },
+		{ " J. Doe <j@x.example>", FALSE },
+		{ " Doe, Jane <j@x.example>", FALSE },
+		{ " jane@example.com (Jane Doe)", FALSE },
+		{ " (Jane) jane@example.com", FALSE },
+		{ " undisclosed-recipients:;", FALSE },
+		{ " Team: a@x.example, b@x.example;", FALSE },
+		{ " \"Jane \\\"Q\\\" Doe\" <j@x.example>", FALSE },
+		{ " J\xc3\xa9r\xc3\xb4me <j@x.example>", FALSE },
+		{ " j\xc3\xa9@x.example", FALSE },
+		{ " jane", FALSE },
+		{ " jane@example.com <jane@example.com>", FALSE },
+		{ " <<j@x.example>>", FALSE },
+		{ " <j@x.example>>", FALSE },
+		{ " Jane\n Doe <j@x.example>", FALSE },
+		{ " a@x.example.", FALSE },
+		{ " a@[192.0.2.1]", FALSE },
+		{ " <@route.example:a@x.example>", FALSE },
+		{ " \"unended <j@x.example>", FALSE },
+		{ " a@x.example b@x.example", FALSE },
+		{ " a..b@x.example", FALSE },
+		{ " <j@x.example", FALSE },
+		{ " Jane <j@x.example> Doe", FALSE },
+		{ "", FALSE },
+		{ " , ", FALSE },
+		{ " ,a@x.example", FALSE },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (plain_addresses_as_gmime(cases[i].value) != cases[i].plain)
+			g_error("[%s] %s read without GMime", cases[i].value, cases[i].plain ? "not" : "wrongly");
+	}
+}
+
 /* A thread's first message meets the buffers the thread keeps with no
  * storage yet. The fuzzer found "B:)" there: its only field is not given
  * to GMime, so the boundary stream's first look was at an empty buffer. */
@@ -1820,6 +1888,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/first-on-thread", test_first_on_thread);
 	g_test_add_func("/parse/repeated-fields", test_repeated_fields);
 	g_test_add_func("/parse/dates", test_dates);
+	g_test_add_func("/parse/plain-addresses", test_plain_addresses);
 	g_test_add_func("/parse/no-end-of-headers", test_no_end_of_headers);
 	g_test_add_func("/parse/limit/header-count", test_limit_header_count);
 	g_test_add_func("/parse/limit/header-size", test_limit_header_size);

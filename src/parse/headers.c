@@ -49,9 +49,8 @@ pd_address_free(gpointer data)
 }
 
 static pd_address *
-address_new(InternetAddress *ia)
+address_new(const char *name, const char *addr)
 {
-	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 	char *clean = pd_text_clean_optional(addr);
 	pd_address *a;
 
@@ -59,7 +58,7 @@ address_new(InternetAddress *ia)
 		return NULL;
 	a = g_new0(pd_address, 1);
 	a->addr = clean;
-	a->name = pd_text_clean_optional(internet_address_get_name(ia));
+	a->name = pd_text_clean_optional(name);
 	return a;
 }
 
@@ -77,7 +76,8 @@ collect_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
 
 			collect_mailboxes(members, out, depth + 1);
 		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			pd_address *a = address_new(ia);
+			pd_address *a = address_new(internet_address_get_name(ia),
+			                            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
 
 			if (a != NULL)
 				g_ptr_array_add(out, a);
@@ -85,12 +85,183 @@ collect_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
 	}
 }
 
+/* ---- plain address lists, read without GMime ---------------------------- */
+
+/* RFC 5322's atext: the characters GMime takes for an atom, less its
+ * 8-bit ones. */
+static gboolean
+is_atext(char c)
+{
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+	case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
+		return TRUE;
+	default:
+		return g_ascii_isalnum(c);
+	}
+}
+
+static const char *
+skip_atext(const char *p)
+{
+	while (is_atext(*p))
+		p++;
+	return p;
+}
+
+/* Space and tab; with fold, line ends too (a list folded between its
+ * addresses). */
+static const char *
+skip_blank(const char *p, gboolean fold)
+{
+	while (*p == ' ' || *p == '\t' || (fold && (*p == '\r' || *p == '\n')))
+		p++;
+	return p;
+}
+
+/* The end of the dot-atom at p, or NULL. */
+static const char *
+dot_atom_end(const char *p)
+{
+	const char *end = skip_atext(p);
+
+	if (end == p)
+		return NULL;
+	while (*end == '.') {
+		const char *next = skip_atext(end + 1);
+
+		if (next == end + 1)
+			return NULL;
+		end = next;
+	}
+	return end;
+}
+
+/* The end of the addr-spec (dot-atom@dot-atom) at p, or NULL. A domain
+ * with an IDNA label ("xn--") is not plain: GMime turns it into Unicode. */
+static const char *
+addr_spec_end(const char *p)
+{
+	const char *at = dot_atom_end(p), *end;
+
+	if (at == NULL || *at != '@' || (end = dot_atom_end(at + 1)) == NULL)
+		return NULL;
+	for (const char *label = at + 1; label < end; label++) {
+		if ((label == at + 1 || label[-1] == '.') && g_ascii_strncasecmp(label, "xn--", 4) == 0)
+			return NULL;
+	}
+	return end;
+}
+
+/* The phrase at p, atoms and quoted strings of printable ASCII without
+ * backslashes: where it stops, with the end of its last word in *last_r;
+ * NULL if a quoted string does not end. */
+static const char *
+phrase_end(const char *p, const char **last_r)
+{
+	*last_r = p;
+	for (;;) {
+		if (*p == '"') {
+			const char *q = p + 1;
+
+			while ((*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\') || *q == '\t')
+				q++;
+			if (*q != '"')
+				return NULL;
+			p = q + 1;
+		} else if (is_atext(*p)) {
+			p = skip_atext(p);
+		} else {
+			return p;
+		}
+		*last_r = p;
+		p = skip_blank(p, FALSE);
+	}
+}
+
+/* One address of a plain list, the display name being len bytes at name
+ * as written. GMime's reading of a name is kept: the quotes go, encoded
+ * words are decoded by its phrase decoder, the outer blanks go. */
+static void
+add_plain(GMimeParserOptions *po, GPtrArray *out, const char *name, gsize len, const char *addr,
+          gsize addr_len)
+{
+	char *n = g_malloc(len + 1), *w = n, *a = g_strndup(addr, addr_len);
+	pd_address *found;
+
+	for (gsize i = 0; i < len; i++) {
+		if (name[i] != '"')
+			*w++ = name[i];
+	}
+	*w = '\0';
+	if (strstr(n, "=?") != NULL) {
+		char *decoded = g_mime_utils_header_decode_phrase(po, n);
+
+		g_free(n);
+		n = decoded;
+	}
+	found = address_new(g_strstrip(n), a);
+	if (found != NULL)
+		g_ptr_array_add(out, found);
+	g_free(n);
+	g_free(a);
+}
+
+/* The addresses of a list in the forms nearly all mail uses, read as
+ * GMime reads them: "a@example.com", "<a@example.com>", "Jane Doe
+ * <a@example.com>", "\"Doe, Jane\" <a@example.com>", the name maybe in
+ * encoded words, separated by commas. Anything else is GMime's to read:
+ * comments, groups, 8-bit bytes, backslashes, dots or commas in an
+ * unquoted name, a name folded over lines, routes, domain literals, IDNA
+ * domains. FALSE, with nothing added, when the list is not plain. Each
+ * address GMime would build costs it a few objects and string buffers. */
+gboolean
+pd_addresses_plain(GMimeParserOptions *po, const char *value, GPtrArray *out)
+{
+	GPtrArray *found = g_ptr_array_new();
+	const char *p;
+	guint n = 0;
+
+	for (p = skip_blank(value, TRUE); *p != '\0'; n++) {
+		const char *end = addr_spec_end(p), *after = end != NULL ? skip_blank(end, TRUE) : NULL;
+		const char *last;
+
+		if (after != NULL && (*after == ',' || *after == '\0')) {
+			add_plain(po, found, "", 0, p, (gsize)(end - p));
+			p = after;
+		} else {
+			const char *angle = phrase_end(p, &last);
+
+			if (angle == NULL || *angle != '<' || (end = addr_spec_end(angle + 1)) == NULL || *end != '>')
+				break;
+			add_plain(po, found, p, (gsize)(last - p), angle + 1, (gsize)(end - angle - 1));
+			p = skip_blank(end + 1, TRUE);
+			if (*p != ',' && *p != '\0')
+				break;
+		}
+		while (*p == ',')
+			p = skip_blank(p + 1, TRUE);
+	}
+	if (*p != '\0' || n == 0) {
+		g_ptr_array_set_free_func(found, pd_address_free);
+		g_ptr_array_unref(found);
+		return FALSE;
+	}
+	for (guint i = 0; i < found->len; i++)
+		g_ptr_array_add(out, found->pdata[i]);
+	g_ptr_array_unref(found);
+	return TRUE;
+}
+
 /* The mailboxes of an address list; FALSE if GMime finds none. */
 static gboolean
 collect_parsed(pd_parse_ctx *ctx, const char *value, GPtrArray *out)
 {
-	InternetAddressList *list = internet_address_list_parse(ctx->po, value);
+	InternetAddressList *list;
 
+	if (pd_addresses_plain(ctx->po, value, out))
+		return TRUE;
+	list = internet_address_list_parse(ctx->po, value);
 	if (list == NULL)
 		return FALSE;
 	collect_mailboxes(list, out, 0);

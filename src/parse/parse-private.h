@@ -173,6 +173,9 @@ const char *pd_fields_get(const pd_fields *fields, pd_field_id id, int nth);
 /* ---- headers.c: addresses, Message-IDs, subject, date ---- */
 void pd_headers_fill(pd_parse_ctx *ctx, const pd_fields *fields);
 void pd_address_free(gpointer address);
+/* The addresses of a list in the plain forms (headers.c), as GMime reads
+ * them, added to out; FALSE, adding nothing, for any other list. */
+gboolean pd_addresses_plain(GMimeParserOptions *po, const char *value, GPtrArray *out);
 /* A field decoded to clean UTF-8 through the charset fixes; NULL if absent. */
 char *pd_header_text(pd_parse_ctx *ctx, const pd_fields *fields, pd_field_id id);
 /* First usable mailbox address of a field ("a@b"), NULL if none. */
