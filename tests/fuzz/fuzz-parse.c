@@ -1,4 +1,5 @@
 /* fuzz-parse.c: libFuzzer target for pd_message_parse: no crash, no leak, and every promise of parse.h kept. */
+#include "parse-util.h"
 #include "parse/parse.h"
 
 #include <stdint.h>
@@ -87,6 +88,31 @@ check_message(const pd_message *m)
 	g_variant_unref(v);
 }
 
+/* The value after the colon of each line of the input's start, read as an
+ * address list: where the parser reads it without GMime, it must read what
+ * GMime reads (plain_addresses_as_gmime stops the run otherwise). */
+static void
+check_plain_addresses(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	size_t limit = MIN(size, 8192), start = 0;
+
+	for (size_t i = 0; i <= limit; i++) {
+		const char *colon;
+
+		if (i < limit && text[i] != '\n')
+			continue;
+		colon = memchr(text + start, ':', i - start);
+		if (colon != NULL) {
+			char *value = g_strndup(colon + 1, (gsize)(text + i - colon - 1));
+
+			plain_addresses_as_gmime(value);
+			g_free(value);
+		}
+		start = i + 1;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -108,6 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cause == PD_CAUSE_NONE && msg->from == NULL)
 		abort();
 	check_message(msg);
+	check_plain_addresses(data, size);
 	pd_message_free(&msg);
 	g_free(reason);
 	return 0;

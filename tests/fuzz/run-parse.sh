@@ -12,9 +12,9 @@ mkdir -p "$out/corpus" "$out/findings"
 command -v clang >/dev/null || { echo "run-parse: clang is needed (apt-get install clang)" >&2; exit 1; }
 srcs=("$top"/src/parse/*.c)
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer -I"$top/src" -I"$top/src/common" \
+	-fno-omit-frame-pointer -I"$top/src" -I"$top/src/common" -I"$top/tests" \
 	$(pkg-config --cflags gmime-3.0 libytnef libxml-2.0) \
-	"$top/tests/fuzz/fuzz-parse.c" "${srcs[@]}" \
+	"$top/tests/fuzz/fuzz-parse.c" "$top/tests/parse-util.c" "${srcs[@]}" \
 	$(pkg-config --libs gmime-3.0 libytnef libxml-2.0) -o "$out/fuzz-parse"
 
 # Seeds: the real and hostile mail of the shared corpus, up to 256 KB each.
