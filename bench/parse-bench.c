@@ -18,13 +18,24 @@ peak_rss_mb(void)
 	return ru.ru_maxrss / 1024.0;
 }
 
+/* CPU seconds so far, in user space and in the kernel (system). */
 static double
-cpu_seconds(void)
+cpu_split(double *user, double *sys)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	*user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return *user + *sys;
+}
+
+static double
+cpu_seconds(void)
+{
+	double user, sys;
+
+	return cpu_split(&user, &sys);
 }
 
 /* ---- throughput over a Maildir ---------------------------------------- */
@@ -90,7 +101,7 @@ run_corpus(const char *maildir, int rounds, gboolean floor)
 {
 	GPtrArray *paths = list_messages(maildir);
 	guint64 bytes = 0, n = 0, causes[PD_CAUSE_COUNT] = { 0 };
-	double wall, cpu;
+	double wall, cpu, user0, sys0, user, sys;
 	gint64 t0;
 
 	if (paths->len == 0) {
@@ -104,7 +115,7 @@ run_corpus(const char *maildir, int rounds, gboolean floor)
 		g_free(data);
 	}
 	t0 = g_get_monotonic_time();
-	cpu = cpu_seconds();
+	cpu = cpu_split(&user0, &sys0);
 	for (int r = 0; r < rounds; r++) {
 		for (guint i = 0; i < paths->len; i++) {
 			pd_cause cause = floor ? gmime_only(paths->pdata[i], &bytes) :
@@ -115,11 +126,12 @@ run_corpus(const char *maildir, int rounds, gboolean floor)
 		}
 	}
 	wall = (g_get_monotonic_time() - t0) / 1e6;
-	cpu = cpu_seconds() - cpu;
+	cpu = cpu_split(&user, &sys) - cpu;
 	printf("messages:       %" G_GUINT64_FORMAT " (%u files x %d rounds; %" G_GUINT64_FORMAT
 	       " would be quarantined)\n", n, paths->len, rounds, n - causes[PD_CAUSE_NONE]);
 	printf("bytes:          %.1f MB\n", bytes / 1048576.0);
-	printf("elapsed:        %.2f s wall, %.2f s CPU\n", wall, cpu);
+	printf("elapsed:        %.2f s wall, %.2f s CPU (%.2f s user, %.2f s system)\n",
+	       wall, cpu, user - user0, sys - sys0);
 	printf("throughput:     %.0f messages/s, %.1f MB/s (wall)\n", n / wall, bytes / 1048576.0 / wall);
 	printf("per CPU second: %.0f messages/s, %.1f MB/s\n", n / cpu, bytes / 1048576.0 / cpu);
 	printf("peak RSS:       %.1f MB\n", peak_rss_mb());
