@@ -107,12 +107,18 @@ pd_fields_new(GMimeParserOptions *po)
 void
 pd_fields_add(pd_fields *fields, pd_field_id id, const char *raw, gsize len)
 {
-	GByteArray *copy = g_byte_array_sized_new((guint)len + 1);
 	field f = { id, NULL, NULL };
 
-	pd_text_append_without_nul(copy, raw, len);
-	g_byte_array_append(copy, (const guint8 *)"", 1);
-	f.raw = (char *)g_byte_array_free(copy, FALSE);
+	/* nearly every value has no NUL, and is copied as it is */
+	if (memchr(raw, '\0', len) == NULL) {
+		f.raw = g_strndup(raw, len);
+	} else {
+		GByteArray *copy = g_byte_array_sized_new((guint)len + 1);
+
+		pd_text_append_without_nul(copy, raw, len);
+		g_byte_array_append(copy, (const guint8 *)"", 1);
+		f.raw = (char *)g_byte_array_free(copy, FALSE);
+	}
 	g_array_append_val(fields->all, f);
 	fields->present |= 1u << id;
 }

@@ -186,8 +186,8 @@ static void
 add_plain(GMimeParserOptions *po, GPtrArray *out, const char *name, gsize len, const char *addr,
           gsize addr_len)
 {
-	char *n = g_malloc(len + 1), *w = n, *a = g_strndup(addr, addr_len);
-	pd_address *found;
+	char *n = g_malloc(len + 1), *w = n;
+	pd_address *found = g_new(pd_address, 1);
 
 	for (gsize i = 0; i < len; i++) {
 		if (name[i] != '"')
@@ -200,11 +200,11 @@ add_plain(GMimeParserOptions *po, GPtrArray *out, const char *name, gsize len, c
 		g_free(n);
 		n = decoded;
 	}
-	found = address_new(g_strstrip(n), a);
-	if (found != NULL)
-		g_ptr_array_add(out, found);
+	/* atext and dots: the address is clean as it is */
+	found->addr = g_strndup(addr, addr_len);
+	found->name = pd_text_clean_optional(g_strstrip(n));
+	g_ptr_array_add(out, found);
 	g_free(n);
-	g_free(a);
 }
 
 /* The addresses of a list in the forms nearly all mail uses, read as
