@@ -472,13 +472,13 @@ digits(const char **p, int min, int max, int *val)
 	return n >= min && !g_ascii_isdigit(**p);
 }
 
+/* Past the spaces and tabs at *p: whether there were any. */
 static gboolean
 blanks(const char **p)
 {
 	const char *start = *p;
 
-	while (**p == ' ' || **p == '\t')
-		(*p)++;
+	*p = skip_blank(start, FALSE);
 	return *p > start;
 }
 
