@@ -27,6 +27,10 @@ void assert_same_message(pd_message *a, pd_message *b, gboolean ignore_size);
  * (pd_addresses_plain); when it does, its addresses must be those GMime
  * reads, or the test fails naming the value. */
 gboolean plain_addresses_as_gmime(const char *value);
+/* Whether the parser reads the MIME structure of raw without GMime
+ * (simple.c); when it does, the result (cause and reason too) must be the
+ * one GMime's tree gives (always_gmime), or the program aborts showing both. */
+gboolean simple_as_gmime(const pd_parse_options *opts, const char *raw, gsize len);
 /* SHA-256 of bytes as hex; caller frees. */
 char *sha256_hex(const void *data, gsize len);
 

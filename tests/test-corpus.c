@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -1162,6 +1163,99 @@ test_plain_addresses(void)
 	g_ptr_array_free(files, TRUE);
 }
 
+/* ---- structures read without GMime ----------------------------------------- */
+
+/* Each file of files (under root) read both ways, with and without GMime's
+ * tree where the parser can do without it: simple_as_gmime aborts on any
+ * difference. Returns how many were read without the tree. */
+static guint
+simple_files(const char *root, GPtrArray *files)
+{
+	guint simple = 0;
+
+	for (guint i = 0; i < files->len; i++) {
+		char *path = g_build_filename(root, files->pdata[i], NULL), *data = NULL;
+		gsize len = 0;
+
+		if (g_file_get_contents(path, &data, &len, NULL))
+			simple += simple_as_gmime(NULL, data, len);
+		g_free(data);
+		g_free(path);
+	}
+	return simple;
+}
+
+static void
+test_simple_structure(void)
+{
+	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+	guint simple;
+
+	collect("", files);
+	simple = simple_files(corpus, files);
+	note("%u of %u corpus mails read without GMime's tree, each as with it", simple, files->len);
+	g_assert_cmpuint(simple, >, 0);
+	g_ptr_array_free(files, TRUE);
+}
+
+/* bench/gen-mail's support mail (the small profile: most of it one text
+ * part or an alternative; the mixed: attachments too), written to a
+ * temporary Maildir and read both ways. */
+static void
+test_simple_generated(void)
+{
+	static const struct {
+		const char *profile, *count;
+		guint at_least;   /* of the count, read without the tree */
+	} runs[] = { { "small", "2000", 1900 }, { "mixed", "150", 1 } };
+	const char *top = g_getenv("top_srcdir");
+	char *gen = g_build_filename(top != NULL && *top != '\0' ? top : ".", "bench", "gen-mail", NULL);
+
+	if (!g_file_test(gen, G_FILE_TEST_IS_REGULAR) || !g_file_test("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("bench/gen-mail or /usr/bin/python3 not found");
+		g_free(gen);
+		return;
+	}
+	for (gsize r = 0; r < G_N_ELEMENTS(runs); r++) {
+		char *tmp = g_dir_make_tmp("pd-simple-XXXXXX", NULL), *out, *newdir;
+		const char *gen_argv[] = { "/usr/bin/python3", gen, "--count", runs[r].count, "--seed", "7",
+		                           "--size-profile", runs[r].profile, "--out", NULL, NULL };
+		const char *rm_argv[] = { "rm", "-rf", tmp, NULL };
+		GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+		GError *error = NULL;
+		gint status = 0;
+		GDir *d;
+		const char *name;
+		guint simple;
+
+		g_assert_nonnull(tmp);
+		out = g_build_filename(tmp, "mail", NULL);
+		gen_argv[9] = out;
+		g_assert_true(g_spawn_sync(NULL, (char **)gen_argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+		                           NULL, NULL, &status, &error));
+		g_assert_no_error(error);
+		g_assert_true(g_spawn_check_wait_status(status, NULL));
+		newdir = g_build_filename(out, "new", NULL);
+		d = g_dir_open(newdir, 0, NULL);
+		g_assert_nonnull(d);
+		while ((name = g_dir_read_name(d)) != NULL)
+			g_ptr_array_add(files, g_strdup(name));
+		g_dir_close(d);
+		g_assert_cmpuint(files->len, ==, (guint)atoi(runs[r].count));
+		simple = simple_files(newdir, files);
+		note("generated (%s): %u of %u read without GMime's tree, each as with it", runs[r].profile, simple,
+		     files->len);
+		g_assert_cmpuint(simple, >=, runs[r].at_least);
+		g_assert_true(g_spawn_sync(NULL, (char **)rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+		                           &status, NULL));
+		g_ptr_array_free(files, TRUE);
+		g_free(newdir);
+		g_free(out);
+		g_free(tmp);
+	}
+	g_free(gen);
+}
+
 /* ---- the verdict ----------------------------------------------------------- */
 
 static double
@@ -1282,7 +1376,9 @@ main(int argc, char **argv)
 		g_test_add_func("/corpus/1-parse-all", test_parse_all);
 		g_test_add_func("/corpus/2-agreement", test_verdict);
 		g_test_add_func("/corpus/3-plain-addresses", test_plain_addresses);
+		g_test_add_func("/corpus/4-simple-structure", test_simple_structure);
 	}
+	g_test_add_func("/corpus/5-simple-generated", test_simple_generated);
 	rc = g_test_run();
 	g_ptr_array_free(disagreements, TRUE);
 	g_ptr_array_free(tallies, TRUE);

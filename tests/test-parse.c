@@ -1043,6 +1043,121 @@ test_dates(void)
 	}
 }
 
+/* ---- structures read without GMime ------------------------------------- */
+
+#define ALT_HEAD "From: Jane <jane@example.com>\nSubject: s\nMIME-Version: 1.0\n"
+#define ALT(parts) ALT_HEAD "Content-Type: multipart/alternative; boundary=\"b1\"\n\n" \
+	"This is a multi-part message in MIME format.\n" parts
+#define PLAIN_PART "--b1\nContent-Type: text/plain; charset=utf-8\n\nHello there.\n\n"
+#define HTML_PART "--b1\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n" \
+	"<p>Hello <b>there</b>.</p>=\n<p>Second</p>\n"
+
+/* One text part, or an alternative of text parts, is read without GMime's
+ * tree and gives what the tree gives; every other form is left to GMime
+ * (simple_as_gmime compares the two readings of each). */
+static void
+test_simple_structure(void)
+{
+	static const struct {
+		const char *raw;
+		gboolean simple;
+	} cases[] = {
+		{ "From: a@example.com\nSubject: s\n\nHello\n", TRUE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset=\"utf-8\"\nContent-Transfer-Encoding: 8bit\n\n"
+		  "Gr\xc3\xbc\xc3\x9f" "e\n", TRUE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset=iso-8859-1; format=flowed; delsp=yes\n"
+		  "Content-Transfer-Encoding: Quoted-Printable \n\nCaf=E9 =\nau lait\n", TRUE },
+		{ "From: a@example.com\nContent-Type: TEXT/PLAIN; CHARSET=UTF-8;\nContent-Transfer-Encoding: base64\n\n"
+		  "SGVsbG8sIHdvcmxkIQo=\n", TRUE },
+		{ "From: a@example.com\nContent-Type: text/html; charset=windows-1252\n\n<p>Only &amp; HTML</p>\n", TRUE },
+		{ "From: a@example.com\nContent-Language: en-US\nContent-Type: text/plain;\n\tcharset=\"us-ascii\"\n\n"
+		  "Hi\n\nOn Mon, 2 Nov 2026 at 10:00, Bob <b@example.com> wrote:\n> old\n", TRUE },
+		{ "From: a@example.com\n\nbegin 644 a.txt\n#86)C\n`\nend\nText after\n", TRUE },
+		{ ALT(PLAIN_PART HTML_PART "--b1--\nepilogue\n"), TRUE },
+		{ ALT(HTML_PART PLAIN_PART "--b1--\n"), TRUE },
+		{ ALT(HTML_PART "--b1--\n"), TRUE },
+		{ ALT("--b1  \nContent-Type: text/plain\nContent-Description: body\n\nHi\n--b1\t\n"
+		      "Content-Type: text/html\n\n<p>x</p>\n--b1--  \n"), TRUE },
+		{ ALT("--b1\nContent-Type: text/plain\n\n\n--b1\nContent-Type: text/html\n\n<p>From the HTML</p>\n--b1--\n"), TRUE },
+		{ ALT("--b1\nContent-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: base64\n\n"
+		      "8NLJ18XU\n--b1\nContent-Type: text/html\n\n<p>x</p>\n--b1--"), TRUE },
+		{ ALT_HEAD "Content-Type: multipart/alternative;\n boundary=\"----=_NextPart_000_2E08.51A1F5DF\"\n\n"
+		  "------=_NextPart_000_2E08.51A1F5DF\nContent-Type: text/plain\n\nHi\n"
+		  "------=_NextPart_000_2E08.51A1F5DF--\n", TRUE },
+		{ ALT_HEAD "Content-Type: multipart/alternative;\n boundary=----=_NextPart_000_2E08.51A1F5DF\n\n"
+		  "------=_NextPart_000_2E08.51A1F5DF\nContent-Type: text/plain\n\nHi\n"
+		  "------=_NextPart_000_2E08.51A1F5DF--\n", FALSE },
+		/* a CR LF delimiter takes two bytes before it, even an LF and what precedes it */
+		{ ALT("--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n\r\nab=\n--b1\r\n"
+		      "Content-Type: text/plain\r\n\r\nx\r\n--b1--\r\n"), TRUE },
+		{ ALT("--b1\nContent-Type: text/plain\n\nab\r\n--b1\nContent-Type: text/html\n\nx\n--b1--\n"), TRUE },
+		/* left to GMime */
+		{ ALT_HEAD "Content-Type: multipart/mixed; boundary=\"b1\"\n\n" PLAIN_PART "--b1--\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; name=\"a.txt\"\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Disposition: attachment\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-ID: <x@y>\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset*=utf-8''a\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset==?utf-8?q?x?=\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset=\"utf\\-8\"\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; charset=\"caf\xc3\xa9\"\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain (comment)\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain; format=multipart\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain\nContent-Type: text/html\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Transfer-Encoding: x-uuencode\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type : text/plain\n\nHello\n", FALSE },
+		{ "From: a@example.com\nContent-Type: text/plain;\n \n charset=utf-8\n\nHello\n", FALSE },
+		{ "From: a@example.com\n\nText\nContent-Type: multipart/mixed; boundary=x\n\n--x\nmore\n", FALSE },
+		{ "From a@example.com Mon Nov  2 10:00:00 2026\nFrom: a@example.com\n\nHello\n", FALSE },
+		{ "From: a@example.com\nSubject: no blank line", FALSE },
+		{ ALT(PLAIN_PART "--b1 trailing words\nContent-Type: text/html\n\n<p>x</p>\n--b1--\n"), FALSE },
+		{ ALT(PLAIN_PART "--b1x\nstill text\n--b1--\n"), FALSE },
+		{ ALT(PLAIN_PART HTML_PART), FALSE },
+		{ ALT("--b1\n\nNo header block\n--b1--\n"), FALSE },
+		{ ALT("--b1\nContent-Type: text/plain\nX-Other: 1\n\nHi\n--b1--\n"), FALSE },
+		{ ALT("--b1\nContent-Type: image/png\n\nxx\n--b1--\n"), FALSE },
+		{ ALT("--b1\nContent-Type: multipart/alternative; boundary=b2\n\n--b2\nContent-Type: text/plain\n\n"
+		      "Hi\n--b2--\n--b1--\n"), FALSE },
+		{ ALT(PLAIN_PART "--b1--\n--b1\nContent-Type: text/html\n\n<p>x</p>\n"), FALSE },
+		{ ALT(PLAIN_PART "--b1--\nContent-Type: text/html\n"), FALSE },
+		{ ALT_HEAD "Content-Type: multipart/alternative; boundary=\"xboundary=y\"\n\n--xboundary=y\n"
+		  "Content-Type: text/plain\n\nHi\n--xboundary=y--\n", FALSE },
+		{ ALT_HEAD "Content-Type: multipart/alternative; charset=x; charset=y; boundary=b1\n\n" PLAIN_PART "--b1--\n", FALSE },
+		{ "From: a@example.com\nSubject: s\0t\n\nHello\n", FALSE },
+	};
+	pd_parse_options tight;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *raw = cases[i].raw;
+		char *crlf = lf_to_crlf(raw);
+
+		g_test_message("case %" G_GSIZE_FORMAT ": %s", i, raw);
+		g_assert_cmpint(simple_as_gmime(NULL, raw, strlen(raw)), ==, cases[i].simple);
+		if (strchr(raw, '\r') == NULL)   /* else it has the line ends it means */
+			g_assert_cmpint(simple_as_gmime(NULL, crlf, strlen(crlf)), ==, cases[i].simple);
+		g_free(crlf);
+	}
+	/* a NUL in the header block: the length says where the message ends */
+	g_assert_false(simple_as_gmime(NULL, LIT("From: a@example.com\nSubject: s\0t\n\nHello\n")));
+	/* near a limit, GMime's tree and the walk say which */
+	pd_parse_options_init(&tight);
+	tight.limits.max_mime_parts = 2;
+	g_assert_false(simple_as_gmime(&tight, LIT(ALT(PLAIN_PART HTML_PART "--b1--\n"))));
+	g_assert_true(simple_as_gmime(&tight, LIT(ALT(PLAIN_PART "--b1--\n"))));
+	pd_parse_options_init(&tight);
+	tight.limits.max_mime_parameters = 1;
+	g_assert_false(simple_as_gmime(&tight, LIT(ALT_HEAD "Content-Type: text/plain; charset=utf-8; format=flowed\n\nHi\n")));
+	pd_parse_options_init(&tight);
+	tight.limits.max_header_count = 1;
+	g_assert_false(simple_as_gmime(&tight, LIT(ALT("--b1\nContent-Type: text/plain\nContent-Language: en\n\nHi\n--b1--\n"))));
+	pd_parse_options_init(&tight);
+	tight.limits.max_header_size = 80;
+	g_assert_true(simple_as_gmime(&tight, LIT("From: a@x.example\nContent-Type: multipart/alternative; boundary=b\n\n"
+	                                          "--b\nContent-Type: text/plain\n\nHi\n--b--\n")));
+	g_assert_false(simple_as_gmime(&tight, LIT("From: a@x.example\nContent-Type: multipart/alternative; boundary=b\n\n"
+	                                           "--b\nContent-Type: text/plain\n"
+	                                           "Content-Description: a description of fifty characters\n\nHi\n--b--\n")));
+}
+
 /* The address lists the parser reads without GMime read as GMime reads
  * them; the forms it leaves to GMime are left. */
 static void
@@ -1889,6 +2004,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/repeated-fields", test_repeated_fields);
 	g_test_add_func("/parse/dates", test_dates);
 	g_test_add_func("/parse/plain-addresses", test_plain_addresses);
+	g_test_add_func("/parse/simple-structure", test_simple_structure);
 	g_test_add_func("/parse/no-end-of-headers", test_no_end_of_headers);
 	g_test_add_func("/parse/limit/header-count", test_limit_header_count);
 	g_test_add_func("/parse/limit/header-size", test_limit_header_size);

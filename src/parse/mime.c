@@ -7,8 +7,7 @@
 
 typedef struct {
 	pd_parse_ctx *ctx;
-	GPtrArray *shown;   /* the inline text parts a reader sees, in order: the body, borrowed */
-	GMimePart *html;    /* first inline text/html, shown or not: body_html, borrowed */
+	pd_body_parts body;
 	guint parts;
 	gboolean stop;      /* a limit was hit: walk no further */
 } walk_state;
@@ -114,10 +113,44 @@ decode_onto(decoder *d, const guint8 *in, gsize len, gboolean whole)
 	}
 }
 
+/* Content held in memory, decoded in place in steps that end with a line. */
+static void
+decode_memory(decoder *d, const guint8 *p, gsize len, gsize max)
+{
+	enum { STEP = 64 * 1024 };
+	const guint8 *stop = p + len;
+
+	while (p < stop && d->out->len < max) {
+		gsize n = MIN((gsize)(stop - p), STEP);
+
+		while (p + n < stop && n > 0 && p[n - 1] != '\n')
+			n--;
+		if (n == 0)
+			n = (gsize)(stop - p);
+		decode_onto(d, p, n, TRUE);
+		p += n;
+	}
+}
+
+static GByteArray *
+decoder_finish(decoder *d, gsize max)
+{
+	if (d->filter != NULL) {
+		char *o;
+		size_t olen, pre;
+
+		g_mime_filter_complete(d->filter, (char *)"", 0, 0, &o, &olen, &pre);
+		g_byte_array_append(d->out, (const guint8 *)o, (guint)olen);
+		g_object_unref(d->filter);
+	}
+	if (d->out->len > max)
+		g_byte_array_set_size(d->out, (guint)max);
+	return d->out;
+}
+
 /* The part's content, decoded, up to max bytes: what writing it out through
  * GMime's decoding filter gives, without the stream objects. A content held
- * in memory is decoded in place, in steps that end with a line; any other
- * is read in steps. */
+ * in memory is decoded in place; any other is read in steps. */
 GByteArray *
 pd_mime_part_bytes(GMimePart *part, gsize max)
 {
@@ -125,24 +158,14 @@ pd_mime_part_bytes(GMimePart *part, gsize max)
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	decoder d = { GMIME_CONTENT_ENCODING_DEFAULT, NULL, g_byte_array_new() };
 	GMimeStream *in;
-	const guint8 *p, *stop;
+	const guint8 *p;
 	gsize len;
 
 	if (content == NULL || (in = g_mime_data_wrapper_get_stream(content)) == NULL)
 		return d.out;
 	d.encoding = g_mime_data_wrapper_get_encoding(content);
 	if ((p = pd_stream_memory(in, &len)) != NULL) {
-		stop = p + len;
-		while (p < stop && d.out->len < max) {
-			gsize n = MIN((gsize)(stop - p), STEP);
-
-			while (p + n < stop && n > 0 && p[n - 1] != '\n')
-				n--;
-			if (n == 0)
-				n = (gsize)(stop - p);
-			decode_onto(&d, p, n, TRUE);
-			p += n;
-		}
+		decode_memory(&d, p, len, max);
 	} else {
 		guint8 *buf = g_malloc(STEP);
 		gssize n;
@@ -153,29 +176,79 @@ pd_mime_part_bytes(GMimePart *part, gsize max)
 		g_mime_stream_reset(in);
 		g_free(buf);
 	}
-	if (d.filter != NULL) {
-		char *o;
-		size_t olen, pre;
-
-		g_mime_filter_complete(d.filter, (char *)"", 0, 0, &o, &olen, &pre);
-		g_byte_array_append(d.out, (const guint8 *)o, (guint)olen);
-		g_object_unref(d.filter);
-	}
-	if (d.out->len > max)
-		g_byte_array_set_size(d.out, (guint)max);
-	return d.out;
+	return decoder_finish(&d, max);
 }
 
-char *
-pd_mime_part_text(pd_parse_ctx *ctx, GMimePart *part)
-{
-	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	GByteArray *bytes = pd_mime_part_bytes(part, G_MAXSIZE);
-	char *text = pd_charset_to_utf8(charset, (const char *)bytes->data, bytes->len,
-	                                ctx->opts->fallback_charsets);
+/* ---- text parts ------------------------------------------------------- */
 
+static gboolean part_is_type(GMimeObject *obj, const char *type, const char *subtype);
+
+static pd_leaf *
+leaf_of_part(GMimePart *part)
+{
+	pd_leaf *leaf = g_new0(pd_leaf, 1);
+
+	leaf->part = part;
+	leaf->html = part_is_type(GMIME_OBJECT(part), "text", "html");
+	return leaf;
+}
+
+void
+pd_leaf_free(gpointer leaf)
+{
+	if (leaf != NULL)
+		g_free(((pd_leaf *)leaf)->charset);
+	g_free(leaf);
+}
+
+/* Decoded text of a text part as clean UTF-8 with LF line ends. */
+static char *
+leaf_text(pd_parse_ctx *ctx, const pd_leaf *leaf)
+{
+	const char *charset;
+	GByteArray *bytes;
+	char *text;
+
+	if (leaf->part != NULL) {
+		charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(leaf->part), "charset");
+		bytes = pd_mime_part_bytes(leaf->part, G_MAXSIZE);
+	} else {
+		decoder d = { leaf->encoding, NULL, g_byte_array_new() };
+
+		charset = leaf->charset;
+		decode_memory(&d, leaf->data, leaf->len, G_MAXSIZE);
+		bytes = decoder_finish(&d, G_MAXSIZE);
+	}
+	text = pd_charset_to_utf8(charset, (const char *)bytes->data, bytes->len, ctx->opts->fallback_charsets);
 	g_byte_array_unref(bytes);
 	return pd_text_normalize_body(text);
+}
+
+void
+pd_body_parts_init(pd_body_parts *b)
+{
+	b->shown = g_ptr_array_new();
+	b->all = g_ptr_array_new_with_free_func(pd_leaf_free);
+	b->html = NULL;
+}
+
+void
+pd_body_parts_clear(pd_body_parts *b)
+{
+	g_ptr_array_unref(b->shown);
+	g_ptr_array_unref(b->all);
+}
+
+/* A text part met in the walk: the first HTML is body_html, and a shown
+ * one is more of the body. */
+void
+pd_body_parts_add(pd_body_parts *b, pd_leaf *leaf, gboolean shown)
+{
+	g_ptr_array_add(b->all, leaf);
+	if (b->html == NULL && leaf->html)
+		b->html = leaf;
+	if (shown)
+		g_ptr_array_add(b->shown, leaf);
 }
 
 /* ---- limits ----------------------------------------------------------- */
@@ -320,10 +393,7 @@ walk_leaf(walk_state *st, GMimePart *part, part_view view)
 
 	if (part_is_body_candidate(part) &&
 	    (view != VIEW_RESOURCE || g_mime_object_get_content_id(GMIME_OBJECT(part)) == NULL)) {
-		if (st->html == NULL && g_mime_content_type_is_type(ct, "text", "html"))
-			st->html = part;
-		if (view != VIEW_HIDDEN)
-			g_ptr_array_add(st->shown, part);
+		pd_body_parts_add(&st->body, leaf_of_part(part), view != VIEW_HIDDEN);
 		return;
 	}
 	if (ct != NULL && g_mime_content_type_is_type(ct, "message", "delivery-status"))
@@ -394,13 +464,13 @@ walk(walk_state *st, GMimeObject *obj, guint depth, gboolean collect, part_view 
 /* The text of one shown part: plain text without its uuencoded files
  * (they are attachments), or the HTML read as a person would. */
 static char *
-shown_text(walk_state *st, GMimePart *part)
+shown_text(pd_parse_ctx *ctx, const pd_body_parts *b, const pd_leaf *leaf)
 {
-	pd_message *msg = st->ctx->msg;
+	pd_message *msg = ctx->msg;
 	char *text;
 
-	if (part_is_type(GMIME_OBJECT(part), "text", "html")) {
-		char *html = part == st->html ? NULL : pd_mime_part_text(st->ctx, part);
+	if (leaf->html) {
+		char *html = leaf == b->html ? NULL : leaf_text(ctx, leaf);
 		const char *src = html != NULL ? html : msg->body_html;
 
 		text = pd_text_normalize_body(pd_html_to_text(src, strlen(src)));
@@ -408,8 +478,8 @@ shown_text(walk_state *st, GMimePart *part)
 		return text;
 	}
 	/* normal already; what a cut block leaves may end in white space */
-	text = pd_mime_part_text(st->ctx, part);
-	return pd_attach_uuencoded(st->ctx, text) ? pd_text_normalize_body(text) : text;
+	text = leaf_text(ctx, leaf);
+	return pd_attach_uuencoded(ctx, text) ? pd_text_normalize_body(text) : text;
 }
 
 /* The shown parts one after another, a blank line between; parts with no
@@ -417,17 +487,17 @@ shown_text(walk_state *st, GMimePart *part)
  * another form (a mailer that put both in a multipart/mixed): it is kept
  * as body_html, not shown twice. */
 static char *
-shown_body(walk_state *st)
+shown_body(pd_parse_ctx *ctx, const pd_body_parts *b)
 {
 	char *only = NULL;     /* the text while it is the only one */
 	GString *body = NULL;  /* the texts once there are more */
 
-	for (guint i = 0; i < st->shown->len; i++) {
+	for (guint i = 0; i < b->shown->len; i++) {
 		char *text;
 
-		if ((only != NULL || body != NULL) && st->shown->pdata[i] == st->html)
+		if ((only != NULL || body != NULL) && b->shown->pdata[i] == b->html)
 			continue;
-		text = shown_text(st, st->shown->pdata[i]);
+		text = shown_text(ctx, b, b->shown->pdata[i]);
 		if (pd_text_is_blank(text, strlen(text))) {
 			g_free(text);
 		} else if (only == NULL && body == NULL) {
@@ -450,15 +520,15 @@ shown_body(walk_state *st)
  * them, as a plain text signature takes the rest), else the body split as
  * plain text is. */
 static char *
-html_body_new(walk_state *st, GMimePart *first, const char *body)
+html_body_new(pd_parse_ctx *ctx, const pd_body_parts *b, const pd_leaf *first, const char *body)
 {
-	char *own = first == st->html ? NULL : pd_mime_part_text(st->ctx, first);
-	const char *html = own != NULL ? own : st->ctx->msg->body_html;
+	char *own = first == b->html ? NULL : leaf_text(ctx, first);
+	const char *html = own != NULL ? own : ctx->msg->body_html;
 	gsize len = strlen(html);
 	char *new_text = pd_text_normalize_body(pd_html_new_text(html, len, NULL));
 	char *all;
 
-	if (st->shown->len > 1) {
+	if (b->shown->len > 1) {
 		all = pd_text_normalize_body(pd_html_to_text(html, len));
 		if (strcmp(all, new_text) == 0) {
 			g_free(new_text);
@@ -472,16 +542,16 @@ html_body_new(walk_state *st, GMimePart *first, const char *body)
 
 /* The body is the text of the parts a reader sees; body_html is the first
  * HTML part; body_new is the body without the quoted history. */
-static void
-fill_body(walk_state *st)
+void
+pd_mime_fill_body(pd_parse_ctx *ctx, const pd_body_parts *b)
 {
-	pd_message *msg = st->ctx->msg;
-	GMimePart *first = st->shown->len > 0 ? st->shown->pdata[0] : NULL;
+	pd_message *msg = ctx->msg;
+	const pd_leaf *first = b->shown->len > 0 ? b->shown->pdata[0] : NULL;
 
-	if (st->html != NULL)
-		msg->body_html = pd_mime_part_text(st->ctx, st->html);
+	if (b->html != NULL)
+		msg->body_html = leaf_text(ctx, b->html);
 	g_clear_pointer(&msg->body, g_free);
-	msg->body = shown_body(st);
+	msg->body = shown_body(ctx, b);
 	/* Empty text beside real HTML says nothing: the HTML is the text. */
 	if (*msg->body == '\0' && msg->body_html != NULL &&
 	    !pd_text_is_blank(msg->body_html, strlen(msg->body_html))) {
@@ -490,8 +560,8 @@ fill_body(walk_state *st)
 		g_free(msg->body);
 		msg->body = pd_text_normalize_body(pd_html_to_text(msg->body_html, len));
 		msg->body_new = pd_text_normalize_body(pd_html_new_text(msg->body_html, len, NULL));
-	} else if (first != NULL && part_is_type(GMIME_OBJECT(first), "text", "html")) {
-		msg->body_new = html_body_new(st, first, msg->body);
+	} else if (first != NULL && first->html) {
+		msg->body_new = html_body_new(ctx, b, first, msg->body);
 	} else {
 		pd_reply_split_valid(msg->body, &msg->body_new, NULL, NULL);
 	}
@@ -500,10 +570,11 @@ fill_body(walk_state *st)
 void
 pd_mime_fill(pd_parse_ctx *ctx, GMimeObject *body)
 {
-	walk_state st = { .ctx = ctx, .shown = g_ptr_array_new() };
+	walk_state st = { .ctx = ctx };
 
+	pd_body_parts_init(&st.body);
 	walk(&st, body, 0, TRUE, VIEW_SHOWN);
 	if (ctx->cause == PD_CAUSE_NONE)
-		fill_body(&st);
-	g_ptr_array_unref(st.shown);
+		pd_mime_fill_body(ctx, &st.body);
+	pd_body_parts_clear(&st.body);
 }

@@ -187,8 +187,36 @@ void pd_mime_fill(pd_parse_ctx *ctx, GMimeObject *body);
 /* The content of a part, transfer-decoded, in memory (at most max bytes). */
 GByteArray *pd_mime_part_bytes(GMimePart *part, gsize max);
 gsize pd_qp_decode(const guint8 *in, gsize len, guint8 *out);
-/* Decoded text of a part as clean UTF-8 with LF line ends. */
-char *pd_mime_part_text(pd_parse_ctx *ctx, GMimePart *part);
+/* A text part the body is made from: GMime's part, or (plain.c) content
+ * in memory with what its header block said. */
+typedef struct {
+	GMimePart *part;                 /* GMime's part, borrowed; or NULL: */
+	const guint8 *data;              /* the content, still encoded, borrowed */
+	gsize len;
+	GMimeContentEncoding encoding;
+	char *charset;                   /* its charset parameter, or NULL */
+	gboolean html;                   /* text/html, else text/plain */
+} pd_leaf;
+void pd_leaf_free(gpointer leaf);
+
+/* The text parts a reader sees, in order, and the first HTML one. */
+typedef struct {
+	GPtrArray *shown;   /* of pd_leaf, borrowed from all */
+	pd_leaf *html;      /* the first text/html, shown or not: body_html */
+	GPtrArray *all;     /* every leaf added, owned */
+} pd_body_parts;
+void pd_body_parts_init(pd_body_parts *b);
+void pd_body_parts_clear(pd_body_parts *b);
+/* Takes leaf. */
+void pd_body_parts_add(pd_body_parts *b, pd_leaf *leaf, gboolean shown);
+/* body, body_html and body_new from the parts. */
+void pd_mime_fill_body(pd_parse_ctx *ctx, const pd_body_parts *b);
+
+/* ---- simple.c: the commonest structures read without GMime ---- */
+/* The text parts of a message in memory (head read in place) that is one
+ * text part or a multipart/alternative of them, as GMime's tree would
+ * give them, in b (to clear); FALSE, with b untouched, for any other. */
+gboolean pd_simple_parts(pd_parse_ctx *ctx, const pd_head *head, pd_body_parts *b);
 
 /* ---- attach.c: attachments through the sink ---- */
 void pd_attachment_free(gpointer attachment);

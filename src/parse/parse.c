@@ -238,31 +238,50 @@ parse_headers_only(pd_parse_ctx *ctx, const pd_head *head)
 	g_object_unref(body);
 }
 
-static void
-parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean one_byte)
+/* GMime's tree of the message, or FALSE when it could not build one. */
+static gboolean
+construct_tree(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean one_byte,
+               GMimeObject **body_r)
 {
 	GMimeStream *input = pd_head_parser_input(head, src);
 	GMimeStream *fixed = pd_boundary_stream_new(input, pd_watch_census, ctx);
-	GMimeObject *body;
 
 	g_object_unref(input);
 	ctx->guard = pd_guard_stream_new(fixed, one_byte);
 	g_object_unref(fixed);
-	body = construct(ctx, ctx->guard);
-	if (body == NULL) {
+	*body_r = construct(ctx, ctx->guard);
+	if (*body_r == NULL) {
 		ctx->cause = PD_CAUSE_UNPARSABLE;
 		ctx->reason = g_strdup("the MIME parser could not build a message");
-	} else {
-		pd_fields *fields = pd_head_fields(head, ctx->po);
+	}
+	return *body_r != NULL;
+}
 
+/* A message simple.c reads needs no tree from GMime: the body comes from
+ * its text parts alone, and the report check (pd_flags_fill) finds no
+ * multipart/report at the top. */
+static void
+parse_full(pd_parse_ctx *ctx, const pd_head *head, GMimeStream *src, gboolean one_byte)
+{
+	GMimeObject *body = NULL;
+	pd_body_parts simple;
+	gboolean is_simple = !one_byte && !ctx->opts->always_gmime && pd_simple_parts(ctx, head, &simple);
+	pd_fields *fields;
+
+	if (is_simple || construct_tree(ctx, head, src, one_byte, &body)) {
+		fields = pd_head_fields(head, ctx->po);
 		ctx->msg->has_headers = TRUE;
 		pd_headers_fill(ctx, fields);
-		if (ctx->cause == PD_CAUSE_NONE)
+		if (ctx->cause == PD_CAUSE_NONE && is_simple)
+			pd_mime_fill_body(ctx, &simple);
+		else if (ctx->cause == PD_CAUSE_NONE)
 			pd_mime_fill(ctx, body);
 		pd_flags_fill(ctx, fields, body);
 		pd_fields_free(fields);
-		g_object_unref(body);
 	}
+	if (is_simple)
+		pd_body_parts_clear(&simple);
+	g_clear_object(&body);
 	g_clear_object(&ctx->guard);
 }
 

@@ -89,6 +89,10 @@ typedef struct {
 	const char *const *our_domains;
 	/* Where attachments go; NULL: they are only measured and hashed. Borrowed. */
 	const pd_attachment_sink *sink;
+	/* Have GMime build the MIME tree of every message, also of those read
+	 * without it (one text part, or an alternative of them): for the tests
+	 * that hold the two readings equal. */
+	gboolean always_gmime;
 } pd_parse_options;
 
 /* The defaults: the limits above, the fallback chain "UTF-8, windows-1252",
