@@ -48,6 +48,9 @@ char *pd_text_clean_optional(const char *s);     /* same, NULL when empty */
 char *pd_text_normalize_body(char *text);        /* LF only, no trailing space; takes text */
 gboolean pd_text_is_blank(const char *s, gsize len);
 gboolean pd_text_starts_with_header(const char *raw, gsize len);
+/* ASCII case-insensitive, prefix and needle lower case and starting with a letter. */
+gboolean pd_text_has_prefix_ci(const char *s, gsize len, const char *prefix);
+const char *pd_text_find_ci(const char *s, gsize len, const char *needle);
 
 /* ---- charset.c: charset names and conversion to UTF-8 ---- */
 void pd_charset_init(void);

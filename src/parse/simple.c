@@ -49,29 +49,9 @@ simple_head_clear(simple_head *h)
 }
 
 static gboolean
-has_prefix_ci(const char *s, gsize len, const char *prefix)
-{
-	gsize n = strlen(prefix);
-
-	return len >= n && g_ascii_strncasecmp(s, prefix, n) == 0;
-}
-
-static gboolean
 equal_ci(const char *s, gsize len, const char *word)
 {
 	return len == strlen(word) && g_ascii_strncasecmp(s, word, len) == 0;
-}
-
-/* needle is lower case. */
-static const char *
-find_ci(const char *s, gsize len, const char *needle)
-{
-	gsize n = strlen(needle);
-
-	for (gsize i = 0; i + n <= len; i++)
-		if (g_ascii_tolower(s[i]) == needle[0] && g_ascii_strncasecmp(s + i, needle, n) == 0)
-			return s + i;
-	return NULL;
 }
 
 static gboolean
@@ -191,7 +171,7 @@ content_type(simple_head *h, const char *p, const char *end)
 		}
 		/* no encoded words; and the boundary fixer takes the first
 		 * "boundary=" of a line for the boundary: only the parameter */
-		if (ve == v || g_strstr_len(v, ve - v, "=?") != NULL || find_ci(v, (gsize)(ve - v), "boundary="))
+		if (ve == v || g_strstr_len(v, ve - v, "=?") != NULL || pd_text_find_ci(v, (gsize)(ve - v), "boundary="))
 			return FALSE;
 		if (k == 0)
 			h->charset = g_strndup(v, (gsize)(ve - v));
@@ -201,7 +181,7 @@ content_type(simple_head *h, const char *p, const char *end)
 	if (h->type == CT_ALTERNATIVE)
 		return h->boundary != NULL && strlen(h->boundary) <= SIMPLE_MAX_BOUNDARY;
 	/* the boundary fixer would learn it after any "multipart" */
-	return h->boundary == NULL && find_ci(value, (gsize)(end - value), "multipart") == NULL;
+	return h->boundary == NULL && pd_text_find_ci(value, (gsize)(end - value), "multipart") == NULL;
 }
 
 static gboolean
@@ -279,7 +259,7 @@ header_block(simple_head *h, const char *p, const char *end, gboolean top, const
 		for (gsize i = 0; i < nlen; i++)
 			if (name[i] <= ' ' || name[i] >= 0x7f)
 				return FALSE;
-		if (!has_prefix_ci(name, nlen, "content-")) {
+		if (!pd_text_has_prefix_ci(name, nlen, "content-")) {
 			if (top)
 				continue;
 			return FALSE;
@@ -315,7 +295,7 @@ header_block(simple_head *h, const char *p, const char *end, gboolean top, const
 static gboolean
 starts_content_type(const char *p, const char *lend)
 {
-	return (*p | 0x20) == 'c' && has_prefix_ci(p, (gsize)(lend - p), "content-type");
+	return pd_text_has_prefix_ci(p, (gsize)(lend - p), "content-type");
 }
 
 /* Whether any line of [p, end) does. */

@@ -471,34 +471,11 @@ fixer_finalize(GObject *obj)
 	G_OBJECT_CLASS(pd_boundary_stream_parent_class)->finalize(obj);
 }
 
-/* prefix is lower case and starts with a letter. Most lines differ in
- * their first byte, which is tested before the call. */
-static gboolean
-has_prefix_ci(const char *s, gsize len, const char *prefix)
-{
-	gsize n = strlen(prefix);
-
-	return len >= n && (s[0] | 0x20) == prefix[0] && g_ascii_strncasecmp(s, prefix, n) == 0;
-}
-
-/* needle is lower case and starts with a letter. */
-static const char *
-find_ci(const char *s, gsize len, const char *needle)
-{
-	gsize n = strlen(needle);
-
-	for (gsize i = 0; i + n <= len; i++) {
-		if ((s[i] | 0x20) == needle[0] && g_ascii_strncasecmp(s + i + 1, needle + 1, n - 1) == 0)
-			return s + i;
-	}
-	return NULL;
-}
-
 /* A boundary parameter in line: remember it; rename it if it is long. */
 static void
 learn_boundary(PdBoundaryStream *f, char *line, gsize len)
 {
-	char *p = (char *)find_ci(line, len, "boundary="), *v, *end = line + len;
+	char *p = (char *)pd_text_find_ci(line, len, "boundary="), *v, *end = line + len;
 	gsize n;
 	open_boundary b = { 0 };
 
@@ -539,7 +516,7 @@ learn_boundary(PdBoundaryStream *f, char *line, gsize len)
 static void
 watch_type(PdBoundaryStream *f, char *line, gsize len)
 {
-	f->multipart = f->multipart || find_ci(line, len, "multipart") != NULL;
+	f->multipart = f->multipart || pd_text_find_ci(line, len, "multipart") != NULL;
 	if (f->multipart)
 		learn_boundary(f, line, len);
 }
@@ -656,7 +633,7 @@ static gboolean
 names_message(const char *line, gsize len)
 {
 	static const char *const subtypes[] = { "rfc822", "rfc2822", "global", "news" };
-	const char *m = find_ci(line, len, "message/");
+	const char *m = pd_text_find_ci(line, len, "message/");
 
 	if (m == NULL)
 		return FALSE;
@@ -677,8 +654,8 @@ names_message(const char *line, gsize len)
 static void
 field_begins(PdBoundaryStream *f, const char *line, gsize len)
 {
-	f->field = has_prefix_ci(line, len, "content-type:")        ? FIELD_TYPE
-	         : has_prefix_ci(line, len, "content-disposition:") ? FIELD_DISPOSITION
+	f->field = pd_text_has_prefix_ci(line, len, "content-type:")        ? FIELD_TYPE
+	         : pd_text_has_prefix_ci(line, len, "content-disposition:") ? FIELD_DISPOSITION
 	                                                            : FIELD_OTHER;
 	f->multipart = FALSE;
 	f->quoted = FALSE;

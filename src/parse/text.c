@@ -279,3 +279,26 @@ pd_text_starts_with_header(const char *raw, gsize len)
 		i++;
 	return i < len && raw[i] == ':';
 }
+
+/* prefix is lower case and starts with a letter; the first byte, where
+ * most lines differ, is compared before the call to the rest. */
+gboolean
+pd_text_has_prefix_ci(const char *s, gsize len, const char *prefix)
+{
+	gsize n = strlen(prefix);
+
+	return len >= n && (s[0] | 0x20) == prefix[0] && g_ascii_strncasecmp(s, prefix, n) == 0;
+}
+
+/* needle is lower case and starts with a letter. */
+const char *
+pd_text_find_ci(const char *s, gsize len, const char *needle)
+{
+	gsize n = strlen(needle);
+
+	for (gsize i = 0; i + n <= len; i++) {
+		if ((s[i] | 0x20) == needle[0] && g_ascii_strncasecmp(s + i + 1, needle + 1, n - 1) == 0)
+			return s + i;
+	}
+	return NULL;
+}
