@@ -61,12 +61,6 @@ is_envelope_line(const char *line, gsize len)
 	return len >= 5 && memcmp(line, "From ", 5) == 0 && !pd_text_starts_with_header(line, len);
 }
 
-static gboolean
-is_blank_line(const char *line, gsize len)
-{
-	return len > 0 && (line[0] == '\n' || (line[0] == '\r' && len > 1 && line[1] == '\n'));
-}
-
 /* A field postdesk reads, whose first line starts at start: note where
  * its value begins. */
 static gboolean
@@ -98,7 +92,7 @@ head_line(pd_head *head, gsize start, gsize lend)
 		head->skip = lend;
 		return;
 	}
-	if (start > head->skip && is_blank_line(line, len)) {
+	if (start > head->skip && pd_text_is_blank_line(line, len)) {
 		head->end = lend;
 		head->found_end = TRUE;
 		head->blank = TRUE;

@@ -48,6 +48,7 @@ char *pd_text_clean_optional(const char *s);     /* same, NULL when empty */
 char *pd_text_normalize_body(char *text);        /* LF only, no trailing space; takes text */
 gboolean pd_text_is_blank(const char *s, gsize len);
 gboolean pd_text_starts_with_header(const char *raw, gsize len);
+gboolean pd_text_is_blank_line(const char *line, gsize len);   /* LF or CR LF alone */
 /* ASCII case-insensitive, prefix and needle lower case and starting with a letter. */
 gboolean pd_text_has_prefix_ci(const char *s, gsize len, const char *prefix);
 const char *pd_text_find_ci(const char *s, gsize len, const char *needle);
@@ -190,14 +191,14 @@ void pd_mime_fill(pd_parse_ctx *ctx, GMimeObject *body);
 /* The content of a part, transfer-decoded, in memory (at most max bytes). */
 GByteArray *pd_mime_part_bytes(GMimePart *part, gsize max);
 gsize pd_qp_decode(const guint8 *in, gsize len, guint8 *out);
-/* A text part the body is made from: GMime's part, or (plain.c) content
+/* A text part the body is made from: GMime's part, or (simple.c) content
  * in memory with what its header block said. */
 typedef struct {
 	GMimePart *part;                 /* GMime's part, borrowed; or NULL: */
 	const guint8 *data;              /* the content, still encoded, borrowed */
 	gsize len;
 	GMimeContentEncoding encoding;
-	char *charset;                   /* its charset parameter, or NULL */
+	char *charset;                   /* its charset parameter, or NULL (GMime's part has its own) */
 	gboolean html;                   /* text/html, else text/plain */
 } pd_leaf;
 void pd_leaf_free(gpointer leaf);

@@ -32,11 +32,16 @@
 
 typedef enum { CT_PLAIN, CT_HTML, CT_ALTERNATIVE } simple_type;
 
+/* Zeroed, a header says text/plain in the default encoding, the
+ * message's when it has no Content-* fields. */
+G_STATIC_ASSERT(CT_PLAIN == 0 && GMIME_CONTENT_ENCODING_DEFAULT == 0);
+
 typedef struct {
 	simple_type type;
 	char *charset;
 	char *boundary;
 	GMimeContentEncoding encoding;
+	gboolean have_type, have_encoding;
 	guint fields;        /* in the header block */
 	guint params;        /* the most of one field, as the census counts them */
 } simple_head;
@@ -219,23 +224,14 @@ line_end(const char *p, const char *end)
 	return nl != NULL ? nl + 1 : end;
 }
 
+/* The Content-* fields at *p_r, up to a blank line or end, into h; *p_r
+ * is left there. FALSE: not simple. */
 static gboolean
-is_blank_line(const char *p, const char *end)
+read_fields(simple_head *h, const char **p_r, const char *end)
 {
-	return (end - p >= 1 && p[0] == '\n') || (end - p >= 2 && p[0] == '\r' && p[1] == '\n');
-}
+	const char *p = *p_r;
 
-/* The header block at p, up to its blank line, into h; *body_r is where
- * the body begins. With top, only the fields GMime is given count (the
- * others are postdesk's, read elsewhere). FALSE: not simple. */
-static gboolean
-header_block(simple_head *h, const char *p, const char *end, gboolean top, const char **body_r)
-{
-	gboolean have_type = FALSE, have_cte = FALSE;
-
-	h->type = CT_PLAIN;
-	h->encoding = GMIME_CONTENT_ENCODING_DEFAULT;
-	while (p < end && !is_blank_line(p, end)) {
+	while (p < end && !pd_text_is_blank_line(p, (gsize)(end - p))) {
 		const char *name = p, *colon, *fend = line_end(p, end);
 		gboolean blank_continuation = FALSE;
 		gsize nlen;
@@ -249,9 +245,6 @@ header_block(simple_head *h, const char *p, const char *end, gboolean top, const
 			fend = next;
 		}
 		p = fend;
-		/* the message's other fields are postdesk's (the head checked them) */
-		if (top && (*name | 0x20) != 'c')
-			continue;
 		colon = memchr(name, ':', (gsize)(fend - name));
 		if (colon == NULL || colon == name)
 			return FALSE;
@@ -259,35 +252,54 @@ header_block(simple_head *h, const char *p, const char *end, gboolean top, const
 		for (gsize i = 0; i < nlen; i++)
 			if (name[i] <= ' ' || name[i] >= 0x7f)
 				return FALSE;
-		if (!pd_text_has_prefix_ci(name, nlen, "content-")) {
-			if (top)
-				continue;
-			return FALSE;
-		}
 		/* white space alone on a line: a fold, or the end of the block? */
 		if (blank_continuation || !plain_bytes(colon + 1, fend))
 			return FALSE;
 		h->fields++;
 		h->params = MAX(h->params, count_params(colon + 1, fend));
 		if (equal_ci(name, nlen, "content-type")) {
-			if (have_type || !content_type(h, colon + 1, fend))
+			if (h->have_type || !content_type(h, colon + 1, fend))
 				return FALSE;
-			have_type = TRUE;
+			h->have_type = TRUE;
 		} else if (equal_ci(name, nlen, "content-transfer-encoding")) {
-			if (have_cte || !transfer_encoding(h, colon + 1, fend))
+			if (h->have_encoding || !transfer_encoding(h, colon + 1, fend))
 				return FALSE;
-			have_cte = TRUE;
+			h->have_encoding = TRUE;
 		} else if (!equal_ci(name, nlen, "content-language") && !equal_ci(name, nlen, "content-description")) {
 			return FALSE;
 		}
 	}
-	if (p == end)
-		return FALSE;   /* no blank line: no body */
-	/* Parts say what they are; only the message may leave it to the default. */
-	if (!top && !have_type)
-		return FALSE;
+	*p_r = p;
+	return TRUE;
+}
+
+/* A part's header block at p into h; *body_r is where its body begins. A
+ * part says what it is: only the message may leave its type to the default. */
+static gboolean
+part_header(simple_head *h, const char *p, const char *end, const char **body_r)
+{
+	if (!read_fields(h, &p, end) || p == end || !h->have_type)
+		return FALSE;   /* not simple, no blank line, or no type */
 	*body_r = line_end(p, end);
 	return TRUE;
+}
+
+/* The message's own Content-* fields: those the head kept for GMime, the
+ * ranges between the fields it dropped (input.c), the last of them ending
+ * in the blank line. */
+static gboolean
+message_header(simple_head *h, const pd_head *head)
+{
+	const char *data = head->mem, *p = data;
+
+	for (guint i = 0; head->drop != NULL && i < head->drop->len; i += 2) {
+		const char *kept_end = data + g_array_index(head->drop, gsize, i);
+
+		if (!read_fields(h, &p, kept_end) || p != kept_end)
+			return FALSE;
+		p = data + g_array_index(head->drop, gsize, i + 1);
+	}
+	return read_fields(h, &p, data + head->end);
 }
 
 /* A line that starts a Content-Type field: the boundary fixer reads one
@@ -295,7 +307,8 @@ header_block(simple_head *h, const char *p, const char *end, gboolean top, const
 static gboolean
 starts_content_type(const char *p, const char *lend)
 {
-	return pd_text_has_prefix_ci(p, (gsize)(lend - p), "content-type");
+	/* most lines differ in the first byte: no call for them */
+	return (*p | 0x20) == 'c' && pd_text_has_prefix_ci(p, (gsize)(lend - p), "content-type");
 }
 
 /* Whether any line of [p, end) does. */
@@ -413,7 +426,7 @@ alternative_parts(pd_parse_ctx *ctx, const char *boundary, const char *p, const 
 			const char *body;
 
 			memset(&h, 0, sizeof h);
-			if (++n > SIMPLE_MAX_CHILDREN || !header_block(&h, lend, end, FALSE, &body) ||
+			if (++n > SIMPLE_MAX_CHILDREN || !part_header(&h, lend, end, &body) ||
 			    h.type == CT_ALTERNATIVE || !within_limits(lim, &h, (gsize)(body - lend))) {
 				simple_head_clear(&h);
 				return FALSE;
@@ -448,15 +461,14 @@ gboolean
 pd_simple_parts(pd_parse_ctx *ctx, const pd_head *head, pd_body_parts *b)
 {
 	const pd_parse_limits *lim = &ctx->opts->limits;
-	const char *data = head->mem, *end = head->mem + head->mem_len, *body;
+	const char *data = head->mem, *end = head->mem + head->mem_len, *body = data + head->end;
 	simple_head h = { 0 };
 	gboolean ok;
 
 	if (data == NULL || head->skip != 0 || !head->found_end || !head->blank || head->gap ||
 	    memchr(data, '\0', head->end) != NULL)
 		return FALSE;
-	if (!header_block(&h, data, end, TRUE, &body) || body != data + head->end ||
-	    !within_limits(lim, &h, 0)) {
+	if (!message_header(&h, head) || !within_limits(lim, &h, 0)) {
 		simple_head_clear(&h);
 		return FALSE;
 	}

@@ -302,3 +302,10 @@ pd_text_find_ci(const char *s, gsize len, const char *needle)
 	}
 	return NULL;
 }
+
+/* The blank line that ends a header block: LF, or CR LF. */
+gboolean
+pd_text_is_blank_line(const char *line, gsize len)
+{
+	return len > 0 && (line[0] == '\n' || (line[0] == '\r' && len > 1 && line[1] == '\n'));
+}
